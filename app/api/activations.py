@@ -1,0 +1,99 @@
+"""Activation functions: metadata and values."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from app.config import settings
+from app.core import registry
+from app.core.evaluate import Method, evaluate
+from app.schemas import ActivationInfo, ValuesRequest, ValuesResponse
+
+from .deps import ActivationDep, FormatQuery, ParamsDep, RangeDep, param_error, validation_error
+from .responses import TABULAR_RESPONSES, columns_response, json_response, negotiate
+
+router = APIRouter(prefix="/v1/activations", tags=["activations"])
+
+DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy")]
+MethodQuery = Annotated[Method, Query(description="analytic (exact) or numeric (central difference)")]
+
+_CATALOGUE = [registry.metadata(a) for a in registry.ACTIVATIONS]
+
+
+@router.get("", response_model=list[ActivationInfo], summary="List every activation function")
+def list_activations() -> Response:
+    """Every registered function with its formula, parameters, kinks and properties."""
+    return json_response(_CATALOGUE)
+
+
+@router.get("/{name}", response_model=ActivationInfo, summary="Describe one activation function")
+def read_activation(activation: ActivationDep) -> Response:
+    """One function's metadata; any alias or capitalisation finds it."""
+    return json_response(registry.metadata(activation))
+
+
+@router.get(
+    "/{name}/values",
+    response_model=ValuesResponse,
+    responses=TABULAR_RESPONSES,
+    summary="Values and derivatives on an x grid",
+)
+def read_values(
+    request: Request,
+    activation: ActivationDep,
+    x_range: RangeDep,
+    params: ParamsDep,
+    derivative: DerivativeQuery = True,
+    method: MethodQuery = Method.analytic,
+    fmt: FormatQuery = None,
+) -> Response:
+    """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
+
+    The function's own parameters go in the query string by name
+    (`?negative_slope=0.2`); unknown names are rejected.
+    """
+    chosen = negotiate(request, fmt)
+    x = x_range.points()
+    y, dy = evaluate(activation, x, params, derivative=derivative, method=method)
+    return columns_response(chosen, _meta(activation.name, params, method), _columns(x, y, dy))
+
+
+@router.post(
+    "/{name}/values",
+    response_model=ValuesResponse,
+    responses=TABULAR_RESPONSES,
+    summary="Values and derivatives at given points",
+)
+def compute_values(
+    request: Request,
+    activation: ActivationDep,
+    body: Annotated[ValuesRequest, Body()],
+    fmt: FormatQuery = None,
+) -> Response:
+    """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
+    chosen = negotiate(request, fmt)
+    try:
+        params = activation.resolve_params(body.params)
+    except registry.ParamError as exc:
+        raise param_error(exc, ("body", "params")) from None
+    x = np.asarray(body.x, dtype=np.float64)
+    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
+    if too_far.size:
+        i = int(too_far[0])
+        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
+    y, dy = evaluate(activation, x, params, derivative=body.derivative, method=body.method)
+    return columns_response(chosen, _meta(activation.name, params, body.method), _columns(x, y, dy))
+
+
+def _meta(name: str, params: registry.Params, method: Method) -> dict[str, object]:
+    return {"name": name, "params": params, "method": method.value}
+
+
+def _columns(x: np.ndarray, y: np.ndarray, dy: np.ndarray | None) -> dict[str, np.ndarray]:
+    columns = {"x": x, "y": y}
+    if dy is not None:
+        columns["dy"] = dy
+    return columns

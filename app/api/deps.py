@@ -1,0 +1,119 @@
+"""Shared dependencies: function lookup, the x grid, function parameters, output format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+from app.config import settings
+from app.core import registry
+from app.core.evaluate import grid
+from app.core.functions import Array
+from app.core.registry import Activation, ParamError, Params
+
+from .responses import Format
+
+
+def validation_error(
+    loc: tuple[str | int, ...], msg: str, value: Any = None, kind: str = "value_error"
+) -> RequestValidationError:
+    """A 422 in FastAPI's own ``detail`` shape."""
+    error: dict[str, Any] = {"type": kind, "loc": loc, "msg": msg}
+    if value is not None:
+        error["input"] = value
+    return RequestValidationError([error])
+
+
+def param_error(exc: ParamError, where: tuple[str, ...] = ("query",)) -> RequestValidationError:
+    return validation_error((*where, exc.param), exc.message)
+
+
+def get_activation(
+    name: Annotated[
+        str, Path(description="function name or alias, any case", examples=["relu", "leaky_relu", "swish"])
+    ],
+) -> Activation:
+    return registry.get(name)
+
+
+ActivationDep = Annotated[Activation, Depends(get_activation)]
+
+
+@dataclass(frozen=True)
+class XRange:
+    x_min: float
+    x_max: float
+    num: int
+
+    def points(self) -> Array:
+        return grid(self.x_min, self.x_max, self.num)
+
+
+_LIMIT = settings.MAX_ABS_X
+
+
+def get_range(
+    x_min: Annotated[
+        float, Query(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="left end of the x grid")
+    ] = settings.DEFAULT_X_MIN,
+    x_max: Annotated[
+        float, Query(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="right end of the x grid, included")
+    ] = settings.DEFAULT_X_MAX,
+    num: Annotated[
+        int, Query(ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points")
+    ] = settings.DEFAULT_NUM,
+) -> XRange:
+    if x_min >= x_max:
+        raise validation_error(("query", "x_max"), f"x_max must be greater than x_min ({x_max:g} <= {x_min:g})", x_max)
+    return XRange(x_min, x_max, num)
+
+
+RangeDep = Annotated[XRange, Depends(get_range)]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+_declared: dict[int, frozenset[str]] = {}
+
+
+def _declared_query_names(route: APIRoute) -> frozenset[str]:
+    names = _declared.get(id(route))
+    if names is None:
+        names = _declared[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+def get_function_params(request: Request, activation: ActivationDep) -> Params:
+    """The function's parameters from the query string: every other unknown name is a 422."""
+    route = request.scope.get("route")
+    declared = _declared_query_names(route) if isinstance(route, APIRoute) else frozenset()
+    given: dict[str, str] = {}
+    for key in request.query_params:
+        if key in declared:
+            continue
+        values = request.query_params.getlist(key)
+        if len(values) > 1:
+            raise validation_error(("query", key), f"{key} is given {len(values)} times; give it once")
+        given[key] = values[0]
+    try:
+        return activation.resolve_params(given)
+    except ParamError as exc:
+        raise param_error(exc) from None
+
+
+ParamsDep = Annotated[Params, Depends(get_function_params)]
+
+FormatQuery = Annotated[
+    Format | None,
+    Query(alias="format", description="json (default), csv or npy; overrides the Accept header"),
+]

@@ -1,0 +1,50 @@
+"""Error handlers: every error is a JSON body with a ``detail`` a user can act on."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.core.registry import UnknownActivationError
+
+_MAX_INPUT_CHARS = 200
+
+
+def _safe_input(value: Any) -> Any:
+    """The offending input, made JSON-safe and short."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= _MAX_INPUT_CHARS else text[:_MAX_INPUT_CHARS] + "..."
+
+
+def _clean(error: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {
+        "type": error.get("type", "value_error"),
+        "loc": list(error.get("loc", ())),
+        "msg": str(error.get("msg", "")),
+    }
+    if "input" in error:
+        cleaned["input"] = _safe_input(error["input"])
+    return cleaned
+
+
+async def validation_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": [_clean(e) for e in exc.errors()]}, status_code=422)
+
+
+async def unknown_activation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnknownActivationError)
+    return JSONResponse({"detail": str(exc), "suggestions": exc.suggestions}, status_code=404)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_exception_handler)
+    app.add_exception_handler(UnknownActivationError, unknown_activation_handler)

@@ -1,0 +1,14 @@
+"""Liveness."""
+
+from fastapi import APIRouter
+
+from app import __version__
+from app.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness probe")
+def read_health() -> Health:
+    """Answers 200 while the process can serve requests."""
+    return Health(status="ok", version=__version__)

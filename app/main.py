@@ -1,0 +1,32 @@
+"""The ASGI application: settings, middleware, routers, error handlers."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app import __version__
+from app.api import activations, errors, health
+from app.config import settings
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}"
+
+
+app = FastAPI(
+    title="Activation functions",
+    version=__version__,
+    description="Neural-network activation functions and their exact derivatives, "
+    "as numbers and pictures, with PyTorch's conventions at every kink.",
+    generate_unique_id_function=_operation_id,
+)
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=settings.CORS_ORIGINS,
+    allow_methods=["GET", "POST"],
+    allow_headers=["*"],
+    expose_headers=["ETag"],
+)
+errors.install(app)
+app.include_router(health.router)
+app.include_router(activations.router)

@@ -1,0 +1,87 @@
+"""Request and response models, as they appear in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.config import settings
+from app.core.evaluate import Method
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+ParamValue = FiniteFloat | str
+
+
+class ParamInfo(BaseModel):
+    name: str
+    default: float | str
+    description: str
+    type: str = Field(description="'number' or 'string'")
+    minimum: float | None
+    maximum: float | None
+    suggested_range: list[float] | None = Field(description="a sensible slider range")
+    choices: list[str] | None
+
+
+class KinkInfo(BaseModel):
+    where: str
+    at_defaults: float
+    derivative: str = Field(description="the derivative taken at this point, as in PyTorch's autograd")
+
+
+class PropertiesInfo(BaseModel):
+    output_range: list[float | None] = Field(description="[min, max] at the defaults; null for an unbounded side")
+    monotonic: bool
+    smooth: bool
+    zero_centred: bool
+    saturates_left: bool
+    saturates_right: bool
+    sparse: bool
+    uses_exp: bool
+
+
+class ActivationInfo(BaseModel):
+    name: str = Field(examples=["relu"])
+    label: str = Field(examples=["ReLU"])
+    aliases: list[str]
+    formula: str
+    latex: str
+    latex_derivative: str
+    params: list[ParamInfo]
+    kinks: list[KinkInfo]
+    properties: PropertiesInfo
+    references: list[str]
+
+
+class ValuesResponse(BaseModel):
+    name: str = Field(examples=["leaky_relu"])
+    params: dict[str, float | str] = Field(description="effective parameters, defaults filled in")
+    method: Method
+    x: list[float]
+    y: list[float]
+    dy: list[float] | None = Field(None, description="f'(x); absent when derivative=false")
+
+
+class ValuesRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"x": [-1.0, 0.0, 0.5, 2.0], "params": {"negative_slope": 0.1}, "derivative": True}]
+        },
+    )
+
+    x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
+    params: dict[str, ParamValue] = Field(default_factory=dict, description="the function's parameters")
+    derivative: bool = True
+    method: Method = Method.analytic
+
+
+class ErrorMessage(BaseModel):
+    detail: str
+    suggestions: list[str] | None = Field(None, description="known names close to the one asked for")
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    version: str
