@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import activations, errors, health
+from app.api import activations, docs, errors, health
 from app.config import settings
 
 
@@ -20,6 +20,9 @@ app = FastAPI(
     "as numbers and pictures, with PyTorch's conventions at every kink.",
     generate_unique_id_function=_operation_id,
 )
+    # /docs and /redoc are served with local assets by app.api.docs.
+    docs_url=None,
+    redoc_url=None,
 app.add_middleware(
     CORSMiddleware,
     allow_origins=settings.CORS_ORIGINS,
@@ -30,3 +33,4 @@ app.add_middleware(
 errors.install(app)
 app.include_router(health.router)
 app.include_router(activations.router)
+docs.install(app)

@@ -1,0 +1,62 @@
+"""Swagger UI at /docs and ReDoc at /redoc, with every asset served by the app itself.
+
+FastAPI's own pages load their JavaScript and CSS from a CDN and are blank on a closed
+network; the files here come from the ``fastapi-offline`` package, installed with the app.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+ASSETS_URL = "/docs-assets"
+ASSETS_DIR = str(files("fastapi_offline") / "static")
+FAVICON_URL = f"{ASSETS_URL}/favicon.png"
+
+SWAGGER_UI_PARAMETERS = {
+    # No schema validator badge: it would send the document to an outside service.
+    "validatorUrl": None,
+    "tryItOutEnabled": True,
+    "displayRequestDuration": True,
+    "filter": True,
+    "defaultModelsExpandDepth": 0,
+}
+
+
+def install(app: FastAPI) -> None:
+    """Mount the assets and add the two pages (built with ``docs_url=None, redoc_url=None``)."""
+    app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+    oauth2_redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False, tags=["pages"])
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=root + openapi_url,
+            title=f"{app.title} – API docs",
+            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=root + FAVICON_URL,
+            oauth2_redirect_url=oauth2_redirect_url,
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+
+    @app.get(oauth2_redirect_url, include_in_schema=False, tags=["pages"])
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False, tags=["pages"])
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=root + openapi_url,
+            title=f"{app.title} – reference",
+            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=root + FAVICON_URL,
+            with_google_fonts=False,
+        )
