@@ -19,10 +19,10 @@ app = FastAPI(
     description="Neural-network activation functions and their exact derivatives, "
     "as numbers and pictures, with PyTorch's conventions at every kink.",
     generate_unique_id_function=_operation_id,
-)
     # /docs and /redoc are served with local assets by app.api.docs.
     docs_url=None,
     redoc_url=None,
+)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=settings.CORS_ORIGINS,
