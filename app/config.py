@@ -15,6 +15,14 @@ class Settings(BaseSettings):
     MAX_NUM: int = 100_000
     # Points accepted in one POST body.
     MAX_POINTS: int = 100_000
+    # Bytes accepted in one request body (413 beyond): MAX_POINTS numbers at full precision fit.
+    MAX_BODY_BYTES: int = 4 * 1024 * 1024
+
+    # CPU-heavy work (plots, analysis), per worker process: slots running at once, requests
+    # allowed to wait for a slot, and how long one waits before a 503 with Retry-After.
+    HEAVY_CONCURRENCY: int = 1
+    HEAVY_QUEUE: int = 32
+    HEAVY_WAIT_SECONDS: float = 10.0
 
     # Browsers may call the API from these origins.
     CORS_ORIGINS: list[str] = ["*"]

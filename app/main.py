@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import activations, docs, errors, health
+from app.api import activations, docs, errors, health, limits
 from app.config import settings
 
 
@@ -23,6 +23,8 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
 )
+# Inside CORS, so that a 413 still carries the CORS headers a browser needs to read it.
+limits.install(app)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=settings.CORS_ORIGINS,
