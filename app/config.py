@@ -27,5 +27,15 @@ class Settings(BaseSettings):
     # Browsers may call the API from these origins.
     CORS_ORIGINS: list[str] = ["*"]
 
+    # Expressions (/v1/expressions, /v1/compare), all checked before anything is evaluated:
+    # characters, parts (AST nodes), nesting of brackets and operations, |number| and |exponent|.
+    EXPR_MAX_LENGTH: int = 500
+    EXPR_MAX_NODES: int = 200
+    EXPR_MAX_DEPTH: int = 64
+    EXPR_MAX_LITERAL: float = 1e9
+    EXPR_MAX_EXPONENT: float = 100.0
+    # Curves overlaid by /v1/compare.
+    COMPARE_MAX_CURVES: int = 8
+
 
 settings = Settings()
