@@ -27,6 +27,20 @@ class Settings(BaseSettings):
     # Browsers may call the API from these origins.
     CORS_ORIGINS: list[str] = ["*"]
 
+    # Plots: grid points, size in CSS pixels, device-pixel scale, and pixels of one PNG.
+    PLOT_MAX_NUM: int = 10_000
+    PLOT_DEFAULT_WIDTH: int = 640
+    PLOT_DEFAULT_HEIGHT: int = 480
+    PLOT_MIN_SIZE: int = 100
+    PLOT_MAX_SIZE: int = 4_000
+    PLOT_MAX_SCALE: int = 4
+    PLOT_MAX_PIXELS: int = 16_000_000
+    # Rendered plots kept in memory per worker (least recently used dropped first), and how
+    # long clients may cache one: a plot is a pure function of its parameters.
+    PLOT_CACHE_ENTRIES: int = 1_024
+    PLOT_CACHE_BYTES: int = 64 * 1024 * 1024
+    PLOT_MAX_AGE: int = 86_400
+
     # Expressions (/v1/expressions, /v1/compare), all checked before anything is evaluated:
     # characters, parts (AST nodes), nesting of brackets and operations, |number| and |exponent|.
     EXPR_MAX_LENGTH: int = 500
