@@ -48,8 +48,9 @@ class Settings(BaseSettings):
     EXPR_MAX_DEPTH: int = 64
     EXPR_MAX_LITERAL: float = 1e9
     EXPR_MAX_EXPONENT: float = 100.0
-    # Curves overlaid by /v1/compare.
+    # Curves overlaid by /v1/compare, and the length of a legend label.
     COMPARE_MAX_CURVES: int = 8
+    COMPARE_MAX_LABEL_LENGTH: int = 80
 
 
 settings = Settings()

@@ -85,3 +85,29 @@ class ErrorMessage(BaseModel):
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     version: str
+
+
+class ExpressionValuesResponse(BaseModel):
+    expr: str = Field(examples=["2 * sigmoid(2 * x) - 1"], description="the expression, normalised")
+    label: str = Field(description="a label for legends")
+    method: Method
+    undefined: int = Field(description="points where f is undefined or overflows; their y (and dy) is null")
+    undefined_dy: int = Field(description="points where f' is undefined or infinite; their dy is null")
+    x: list[float]
+    y: list[float | None]
+    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false")
+
+
+class Series(BaseModel):
+    expr: str = Field(description="the expression, normalised")
+    label: str = Field(description="the label given, else the function's label or the expression")
+    y: list[float | None]
+    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false")
+    undefined: int = Field(description="points where f is undefined or overflows (null in y)")
+    undefined_dy: int = Field(description="points where f' is undefined or infinite (null in dy)")
+
+
+class CompareResponse(BaseModel):
+    method: Method
+    x: list[float]
+    series: list[Series]

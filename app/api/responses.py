@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -73,8 +74,13 @@ def columns_response(fmt: Format, meta: dict[str, Any], columns: dict[str, Array
 def _csv(columns: dict[str, Array]) -> bytes:
     # Python's float repr is the shortest string that reads back as the same float64.
     rows = zip(*(values.tolist() for values in columns.values()), strict=True)
-    lines = [",".join(columns), *(",".join(map(repr, row)) for row in rows)]
+    lines = [",".join(columns), *(",".join(map(_cell, row)) for row in rows)]
     return ("\n".join(lines) + "\n").encode()
+
+
+def _cell(value: float) -> str:
+    # An undefined point (nan) is an empty cell, which CSV readers take as missing.
+    return repr(value) if math.isfinite(value) else ""
 
 
 def _npy(columns: dict[str, Array]) -> bytes:

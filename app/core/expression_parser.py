@@ -55,7 +55,6 @@ _FORBIDDEN_OPERATORS = {
     ast.BitAnd: "&",
 }
 _FORBIDDEN_NODES: dict[type[ast.AST], str] = {
-    ast.Attribute: "attribute access (.name) is not allowed",
     ast.Subscript: "subscripts ([...]) are not allowed",
     ast.Slice: "slices are not allowed",
     ast.Lambda: "lambda is not allowed",
@@ -154,10 +153,9 @@ class _Converter:
         column = getattr(node, "col_offset", 0)
         return self.start + _absolute(self.source, lineno, column)
 
-    def operator_offset(self, node: ast.BinOp) -> int:
-        """Where the operator of ``node`` is: the first character after its left operand and any ')'."""
-        left = node.left
-        end = _absolute(self.source, left.end_lineno or left.lineno, left.end_col_offset or 0)
+    def after(self, node: ast.expr) -> int:
+        """The first character after ``node``, its closing brackets and spaces: where an operator or '.' is."""
+        end = _absolute(self.source, node.end_lineno or node.lineno, node.end_col_offset or 0)
         while end < len(self.source) and self.source[end] in _WHITESPACE + ")":
             end += 1
         return self.start + end
@@ -194,6 +192,11 @@ class _Converter:
         raise self.forbidden(node)
 
     def forbidden(self, node: ast.AST) -> ExpressionError:
+        if isinstance(node, ast.Attribute):
+            while isinstance(node.value, ast.Attribute):  # report the first '.' of a chain
+                node = node.value
+            dot = self.after(node.value)
+            return ExpressionError(f"attribute access (.{node.attr[:40]}) is not allowed", dot)
         message = _FORBIDDEN_NODES.get(type(node), f"{type(node).__name__} is not allowed")
         return self.error(message, node)
 
@@ -241,7 +244,7 @@ class _Converter:
         op = _BINARY.get(type(node.op))
         if op is None:
             symbol = _FORBIDDEN_OPERATORS.get(type(node.op), type(node.op).__name__)
-            raise ExpressionError(f"operator {symbol} is not allowed", self.operator_offset(node))
+            raise ExpressionError(f"operator {symbol} is not allowed", self.after(node.left))
         return Binary(op, self.convert(node.left), self.convert(node.right))
 
     def constant(self, node: ast.expr, what: str) -> float:

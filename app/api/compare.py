@@ -1,0 +1,103 @@
+"""Several functions or expressions side by side, on one shared x grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.config import settings
+from app.core.evaluate import Method
+from app.core.expressions import Expression, evaluate
+from app.schemas import CompareResponse
+
+from .deps import FormatQuery, RangeDep, validation_error
+from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, compile_query
+from .responses import TABULAR_RESPONSES, Format, columns_response, json_response, negotiate
+
+router = APIRouter(prefix="/v1/compare", tags=["compare"])
+
+_MAX = settings.COMPARE_MAX_CURVES
+
+
+@dataclass(frozen=True)
+class Curves:
+    expressions: list[Expression]
+    labels: list[str]
+
+
+def get_curves(
+    f: Annotated[
+        list[str],
+        Query(
+            description=f"one curve per `f`, at most {_MAX}: a function name or an expression. {LANGUAGE}",
+            examples=[["tanh", "2*sigmoid(2*x) - 1"]],
+        ),
+    ],
+    label: Annotated[
+        list[str] | None,
+        Query(description="legend labels, in the order of `f`; a missing or empty one is chosen for you"),
+    ] = None,
+) -> Curves:
+    # Counted before anything is parsed, so a flood of curves costs nothing.
+    if len(f) > _MAX:
+        raise validation_error(("query", "f"), f"at most {_MAX} curves can be compared; got {len(f)}")
+    labels = label or []
+    if len(labels) > len(f):
+        raise validation_error(("query", "label"), f"{len(labels)} labels for {len(f)} curves; give at most one per f")
+    for i, text in enumerate(labels):
+        if len(text) > settings.COMPARE_MAX_LABEL_LENGTH:
+            raise validation_error(
+                ("query", "label", i), f"labels are at most {settings.COMPARE_MAX_LABEL_LENGTH} characters", text
+            )
+    expressions = [compile_query(text, ("query", "f", i)) for i, text in enumerate(f)]
+    given = [*labels, *[""] * (len(f) - len(labels))]
+    return Curves(expressions, [text.strip() or e.label for text, e in zip(given, expressions, strict=True)])
+
+
+CurvesDep = Annotated[Curves, Depends(get_curves)]
+
+
+@router.get(
+    "/values",
+    response_model=CompareResponse,
+    responses=TABULAR_RESPONSES,
+    dependencies=[StrictQuery],
+    summary="Values and exact derivatives of several curves",
+)
+def read_compare_values(
+    request: Request,
+    curves: CurvesDep,
+    x_range: RangeDep,
+    derivative: DerivativeQuery = True,
+    method: MethodQuery = Method.analytic,
+    fmt: FormatQuery = None,
+) -> Response:
+    """Up to 8 functions or expressions on one x grid, with f'(x) each; undefined points are null.
+
+    CSV and NPY give the columns x, y1, dy1, y2, dy2, ... in the order of `f` (empty cells
+    in CSV and nan in NPY where a curve is undefined).
+    """
+    chosen = negotiate(request, fmt)
+    x = x_range.points()
+    results = [evaluate(e, x, method) for e in curves.expressions]
+    if chosen is not Format.json:
+        columns = {"x": x}
+        for i, curve in enumerate(results, start=1):
+            columns[f"y{i}"] = curve.y
+            if derivative:
+                columns[f"dy{i}"] = curve.dy
+        return columns_response(chosen, {}, columns)
+    series = [
+        {
+            "expr": e.text,
+            "label": label,
+            "y": curve.y,
+            **({"dy": curve.dy} if derivative else {}),
+            "undefined": curve.undefined,
+            "undefined_dy": curve.undefined_dy,
+        }
+        for e, label, curve in zip(curves.expressions, curves.labels, results, strict=True)
+    ]
+    return json_response({"method": method.value, "x": x, "series": series})

@@ -1,0 +1,101 @@
+"""Expressions in x: values and exact derivatives of any composition of activations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.routing import APIRoute
+
+from app.config import settings
+from app.core.evaluate import Method
+from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate
+from app.schemas import ExpressionValuesResponse
+
+from .deps import FormatQuery, RangeDep, _declared_query_names, validation_error
+from .responses import TABULAR_RESPONSES, columns_response, negotiate
+
+router = APIRouter(prefix="/v1/expressions", tags=["expressions"])
+
+LIMITS = Limits(
+    max_length=settings.EXPR_MAX_LENGTH,
+    max_nodes=settings.EXPR_MAX_NODES,
+    max_depth=settings.EXPR_MAX_DEPTH,
+    max_exponent=settings.EXPR_MAX_EXPONENT,
+    max_literal=settings.EXPR_MAX_LITERAL,
+)
+
+LANGUAGE = (
+    "An expression in x: numbers, + - * /, ** with a constant exponent, parentheses, "
+    "exp, log, log1p, expm1, sqrt, abs, sin, cos, erf, minimum(a, b), maximum(a, b), and every "
+    "activation by any of its names with its parameters by name, as in `leaky_relu(x, negative_slope=0.2)`. "
+    f"A bare name (`relu`) is that function of x. At most {settings.EXPR_MAX_LENGTH} characters."
+)
+
+DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy")]
+MethodQuery = Annotated[Method, Query(description="analytic (exact, chain rule) or numeric (central difference)")]
+
+
+def compile_query(text: str, loc: tuple[str | int, ...]) -> Expression:
+    """The expression ``text``, or a 422 whose message says what is wrong and at which character."""
+    try:
+        return compile_expression(text, LIMITS)
+    except ExpressionError as exc:
+        raise validation_error(loc, str(exc), text) from None
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is a 422, as on the activation routes."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _declared_query_names(route)
+    for key in request.query_params:
+        if key not in declared:
+            raise validation_error(("query", key), f"unknown query parameter {key[:40]!r}")
+
+
+def get_expression(
+    expr: Annotated[
+        str, Query(description=LANGUAGE, examples=["2*sigmoid(2*x) - 1", "leaky_relu(x, negative_slope=0.2)"])
+    ],
+) -> Expression:
+    return compile_query(expr, ("query", "expr"))
+
+
+ExpressionDep = Annotated[Expression, Depends(get_expression)]
+StrictQuery = Depends(reject_unknown_query)
+
+
+@router.get(
+    "/values",
+    response_model=ExpressionValuesResponse,
+    responses=TABULAR_RESPONSES,
+    dependencies=[StrictQuery],
+    summary="Values and exact derivatives of an expression",
+)
+def read_expression_values(
+    request: Request,
+    expression: ExpressionDep,
+    x_range: RangeDep,
+    derivative: DerivativeQuery = True,
+    method: MethodQuery = Method.analytic,
+    fmt: FormatQuery = None,
+) -> Response:
+    """f(x) and f'(x) of an expression at `num` evenly spaced points; undefined points are null.
+
+    JSON echoes the normalised expression and counts the undefined points (`undefined`,
+    `undefined_dy`); CSV leaves their cells empty and NPY holds nan there.
+    """
+    chosen = negotiate(request, fmt)
+    x = x_range.points()
+    curve = evaluate(expression, x, method)
+    meta = {
+        "expr": expression.text,
+        "label": expression.label,
+        "method": method.value,
+        "undefined": curve.undefined,
+        "undefined_dy": curve.undefined_dy,
+    }
+    columns = {"x": x, "y": curve.y, **({"dy": curve.dy} if derivative else {})}
+    return columns_response(chosen, meta, columns)
