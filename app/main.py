@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import activations, compare, docs, errors, expressions, health, limits
+from app.api import activations, docs, errors, health, limits, plots
 from app.config import settings
 
 
@@ -35,6 +35,5 @@ app.add_middleware(
 errors.install(app)
 app.include_router(health.router)
 app.include_router(activations.router)
-app.include_router(expressions.router)
-app.include_router(compare.router)
+app.include_router(plots.router)
 docs.install(app)

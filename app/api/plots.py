@@ -1,0 +1,73 @@
+"""Plots of one activation function and its derivative, as PNG or SVG."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core.evaluate import Method, evaluate
+from app.core.registry import Activation, Params
+from app.render import Image, ImageOptions, Kink, render_function
+
+from .deps import ActivationDep, ParamsDep, XRange
+from .limits import BUSY_RESPONSES, HeavySlot
+from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
+
+router = APIRouter(prefix="/v1/activations", tags=["activations"])
+
+# A derivative whose one-sided limits differ by less than this is drawn as continuous.
+_JUMP_TOLERANCE = 1e-7
+
+
+@router.get(
+    "/{name}/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **BUSY_RESPONSES},
+    dependencies=[HeavySlot],
+    summary="Plot a function and its derivative",
+)
+def read_plot(
+    request: Request,
+    activation: ActivationDep,
+    x_range: PlotRangeDep,
+    params: ParamsDep,
+    options: PlotOptionsDep,
+    derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
+    method: Annotated[Method, Query(description="derivative: analytic (exact) or numeric")] = Method.analytic,
+) -> Response:
+    """PNG (default) or SVG of f titled with its name over f' titled "Derivative of ...", kinks marked."""
+    key = {
+        "plot": "function",
+        "name": activation.name,
+        "params": params,
+        "x": x_range,
+        "derivative": derivative,
+        # The method changes nothing when the derivative is not drawn.
+        "method": method if derivative else Method.analytic,
+        "options": options,
+    }
+    return plot_response(
+        request, key, lambda: plot_activation(activation, x_range, params, options, derivative, method)
+    )
+
+
+def plot_activation(
+    activation: Activation, x_range: XRange, params: Params, options: ImageOptions, derivative: bool, method: Method
+) -> Image:
+    """Evaluate the function on the grid and draw it (and f') with its kinks."""
+    x = x_range.points()
+    y, dy = evaluate(activation, x, params, derivative=derivative, method=method)
+    kinks = [_kink(activation, params, at) for at in activation.kink_points(params)]
+    return render_function(x, y, dy, label=activation.label, options=options, kinks=kinks)
+
+
+def _kink(activation: Activation, params: Params, at: float) -> Kink:
+    point = np.array([at, at - 1e-9 * max(1.0, abs(at)), at + 1e-9 * max(1.0, abs(at))])
+    y = activation.value(point, params)
+    dy = activation.grad(point, params)
+    left, right = float(dy[1]), float(dy[2])
+    if abs(left - right) <= _JUMP_TOLERANCE * max(1.0, abs(left), abs(right)):
+        return Kink(at, float(y[0]), float(dy[0]))
+    return Kink(at, float(y[0]), float(dy[0]), left, right)

@@ -1,0 +1,207 @@
+"""Plumbing shared by every image endpoint: plot options, content negotiation, ETags and a cache.
+
+A route that draws takes ``options: PlotOptionsDep`` (and ``x_range: PlotRangeDep`` for an
+x grid), builds a key of everything that changes the picture, and returns
+``plot_response(request, key, lambda: render_...(..., options=options))``::
+
+    key = {"plot": "function", "name": activation.name, "params": params, "x": x_range, "options": options}
+    return plot_response(request, key, lambda: render_function(x, y, dy, label=..., options=options))
+
+The key must hold canonical values only (names and parameters resolved, defaults filled
+in) and the :class:`ImageOptions`, so equal pictures share one ETag and one cache entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+
+import matplotlib
+import orjson
+from fastapi import Depends, HTTPException, Query, Request, Response
+
+from app import __version__
+from app.config import settings
+from app.render import MEDIA_TYPES, Image, ImageFormat, ImageOptions, Theme
+
+from .deps import RangeDep, XRange, validation_error
+
+# Part of every ETag: a new release or matplotlib may draw the same parameters differently.
+RENDER_VERSION = f"{__version__}/{matplotlib.__version__}"
+
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/svg+xml": {"schema": {"type": "string"}},
+        },
+        "description": "The plot; `ETag` and `Cache-Control` allow clients and proxies to cache it",
+    },
+    304: {"description": "Not modified: `If-None-Match` named this plot's ETag"},
+    406: {"description": "The Accept header names neither image/png nor image/svg+xml"},
+}
+
+_SIZE = {"ge": settings.PLOT_MIN_SIZE, "le": settings.PLOT_MAX_SIZE}
+
+
+def negotiate_image(request: Request, requested: ImageFormat | None) -> ImageFormat:
+    """The format from ?format=, else the Accept header's most preferred image type; PNG by default."""
+    if requested is not None:
+        return requested
+    accept = request.headers.get("accept", "").strip().lower()
+    if not accept:
+        return ImageFormat.png
+    ranges: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",")):
+        media, *options = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranges.append((-quality, index, media))
+    for _, _, media in sorted(ranges):
+        if media in ("image/png", "image/*", "*/*"):
+            return ImageFormat.png
+        if media == "image/svg+xml":
+            return ImageFormat.svg
+    raise HTTPException(406, f"Cannot produce {accept[:100]!r}: offered are image/png and image/svg+xml")
+
+
+def get_plot_options(
+    request: Request,
+    width: Annotated[int, Query(**_SIZE, description="width in CSS pixels")] = settings.PLOT_DEFAULT_WIDTH,
+    height: Annotated[int, Query(**_SIZE, description="height in CSS pixels")] = settings.PLOT_DEFAULT_HEIGHT,
+    scale: Annotated[
+        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)")
+    ] = 1,
+    theme: Annotated[Theme, Query(description="light or dark background")] = Theme.light,
+    grid: Annotated[bool, Query(description="draw a dashed grid")] = True,
+    fmt: Annotated[
+        ImageFormat | None,
+        Query(alias="format", description="png (default) or svg; overrides the Accept header"),
+    ] = None,
+) -> ImageOptions:
+    """Image size, scale, theme, grid and format, checked against the plot limits."""
+    pixels = width * scale * height * scale
+    if pixels > settings.PLOT_MAX_PIXELS:
+        raise validation_error(
+            ("query", "scale"),
+            f"width*scale x height*scale is {pixels:,} pixels; at most {settings.PLOT_MAX_PIXELS:,} are allowed",
+            scale,
+        )
+    chosen = negotiate_image(request, fmt)
+    # An SVG does not depend on the scale: one canonical value keeps one cache entry per picture.
+    return ImageOptions(width, height, scale if chosen is ImageFormat.png else 1, theme, grid, chosen)
+
+
+PlotOptionsDep = Annotated[ImageOptions, Depends(get_plot_options)]
+
+
+def get_plot_range(x_range: RangeDep) -> XRange:
+    """The x grid of a plot, with at most ``PLOT_MAX_NUM`` points."""
+    if x_range.num > settings.PLOT_MAX_NUM:
+        raise validation_error(
+            ("query", "num"), f"a plot takes at most {settings.PLOT_MAX_NUM} points (num)", x_range.num
+        )
+    return x_range
+
+
+PlotRangeDep = Annotated[XRange, Depends(get_plot_range)]
+
+
+class ImageCache:
+    """A thread-safe LRU of rendered images, bounded by entries and by total bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, Image] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Image | None:
+        with self._lock:
+            image = self._items.get(key)
+            if image is not None:
+                self._items.move_to_end(key)
+            return image
+
+    def put(self, key: str, image: Image) -> None:
+        size = len(image.data)
+        if size > self.max_bytes or self.max_entries <= 0:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.data)
+            self._items[key] = image
+            self._bytes += size
+            while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+
+image_cache = ImageCache(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES)
+
+
+def canonical_key(key: Mapping[str, Any]) -> str:
+    """The key as sorted, compact JSON (dataclasses, enums and numpy values included)."""
+    if not any(isinstance(value, ImageOptions) for value in key.values()):
+        raise TypeError("a plot key must include the ImageOptions it is drawn with")
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    return orjson.dumps({"render": RENDER_VERSION, **key}, option=options).decode()
+
+
+def etag_for(canonical: str) -> str:
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def plot_response(request: Request, key: Mapping[str, Any], render: Callable[[], Image]) -> Response:
+    """The image for ``key``: 304 if the client has it, from the cache if drawn before, else ``render()``.
+
+    ``key`` holds every canonical parameter of the picture, including its ImageOptions;
+    its hash is the strong ETag. Responses may be cached publicly for ``PLOT_MAX_AGE``.
+    """
+    canonical = canonical_key(key)
+    etag = etag_for(canonical)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={settings.PLOT_MAX_AGE}",
+        # Without ?format= the Accept header chooses PNG or SVG.
+        "Vary": "Accept",
+    }
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    image = image_cache.get(canonical)
+    if image is None:
+        image = render()
+        image_cache.put(canonical, image)
+    return Response(image.data, media_type=MEDIA_TYPES[image.format], headers=headers)

@@ -1,0 +1,31 @@
+"""Plots in one house style, drawn with matplotlib's object API on the Agg canvas (never pyplot).
+
+Entry points (plain numpy arrays in, encoded :class:`Image` out, thread-safe):
+
+- :func:`render_function`: f over f' ("ReLU" / "Derivative of ReLU"), kinks marked;
+- :func:`render_overlay`: up to eight :class:`Curve` s with a legend, colours and dash patterns;
+- :func:`render_lines`: a single-panel chart of :class:`Line` s, optionally log y;
+- :class:`Shade` (shaded x-intervals) and :class:`Marks` (e.g. zeros) add legend entries.
+"""
+
+from .canvas import MEDIA_TYPES, RENDER_LOCK, Image, ImageFormat, ImageOptions
+from .charts import Curve, Kink, Line, Marks, Shade, render_function, render_lines, render_overlay
+from .style import MAX_SERIES, Theme
+
+__all__ = [
+    "MAX_SERIES",
+    "MEDIA_TYPES",
+    "RENDER_LOCK",
+    "Curve",
+    "Image",
+    "ImageFormat",
+    "ImageOptions",
+    "Kink",
+    "Line",
+    "Marks",
+    "Shade",
+    "Theme",
+    "render_function",
+    "render_lines",
+    "render_overlay",
+]

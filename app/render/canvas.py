@@ -1,0 +1,238 @@
+"""Figures on the Agg canvas: options, a layout computed without drawing, deterministic PNG and SVG.
+
+matplotlib's shared state (font caches, mathtext, rcParams) is not thread-safe, so every
+figure is built and drawn while holding :data:`RENDER_LOCK`; PNG compression, which needs
+no matplotlib, runs outside it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from PIL import Image as PILImage
+
+from .style import FONT_FAMILY, PALETTES, PX_PER_INCH, Palette, Theme, font_size, pt_to_px, text_width
+from .ticks import CompactFormatter
+
+RENDER_LOCK = threading.Lock()
+
+# Equal inputs give equal bytes: SVG ids come from a fixed salt and no date is written.
+matplotlib.rcParams["svg.hashsalt"] = "activation-plots"
+matplotlib.rcParams["svg.fonttype"] = "path"
+matplotlib.rcParams["font.family"] = FONT_FAMILY
+matplotlib.rcParams["axes.unicode_minus"] = True
+
+PNG_COMPRESS_LEVEL = 1  # zlib level: 1 is several times faster than 6 for a few % more bytes
+
+
+class ImageFormat(StrEnum):
+    png = "png"
+    svg = "svg"
+
+
+MEDIA_TYPES = {ImageFormat.png: "image/png", ImageFormat.svg: "image/svg+xml"}
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """How to draw: size in CSS pixels, device-pixel scale, theme, grid and file format.
+
+    A PNG is exactly ``width * scale`` by ``height * scale`` pixels; an SVG is
+    ``width`` by ``height`` CSS pixels (``scale`` does not change it).
+    """
+
+    width: int = 640
+    height: int = 480
+    scale: int = 1
+    theme: Theme = Theme.light
+    grid: bool = True
+    format: ImageFormat = ImageFormat.png
+
+
+@dataclass(frozen=True)
+class Image:
+    """Encoded image bytes and their format."""
+
+    data: bytes
+    format: ImageFormat
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the layout needs to know about one axes: its title and axis labels."""
+
+    title: str
+    ylabel: str
+    xlabel: str = ""
+
+
+class Sizes:
+    """Font sizes and paddings for one figure size, in points and CSS pixels."""
+
+    def __init__(self, options: ImageOptions, panels: int) -> None:
+        self.font = font_size(options.width, options.height, panels)
+        self.title_font = self.font * 1.1
+        self.px = pt_to_px(self.font)
+        self.title_px = pt_to_px(self.title_font)
+        self.pad = 0.6 * self.px
+        self.tick_length = 0.35 * self.font  # points
+        self.tick_pad = 0.3 * self.font  # points
+        self.label_pad = 0.25 * self.font  # points
+        self.title_pad = 0.45 * self.font  # points
+        self.line_width = max(1.0, min(2.0, self.font / 5.0))
+
+
+def new_figure(options: ImageOptions, panels: int) -> tuple[Figure, list[Axes], Sizes]:
+    """An empty figure with ``panels`` stacked axes sharing x, styled for the theme."""
+    sizes = Sizes(options, panels)
+    palette = PALETTES[options.theme]
+    dpi = PX_PER_INCH * options.scale
+    # PNG: half a device pixel over, so that Agg's int() of the size never rounds down a pixel.
+    extra = 0.5 / options.scale if options.format is ImageFormat.png else 0.0
+    inches = ((options.width + extra) / PX_PER_INCH, (options.height + extra) / PX_PER_INCH)
+    figure = Figure(figsize=inches, dpi=dpi, facecolor=palette.background)
+    axes: list[Axes] = []
+    for index in range(panels):
+        ax = figure.add_axes((0.1, 0.1, 0.8, 0.8), sharex=axes[0] if axes else None)
+        _style_axes(ax, palette, sizes, options.grid)
+        if index < panels - 1:
+            ax.tick_params(labelbottom=False)
+        axes.append(ax)
+    return figure, axes, sizes
+
+
+def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool) -> None:
+    ax.set_facecolor(palette.background)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(palette.muted)
+        ax.spines[side].set_linewidth(0.8)
+    ax.tick_params(
+        colors=palette.muted,
+        labelcolor=palette.foreground,
+        labelsize=sizes.font,
+        length=sizes.tick_length,
+        pad=sizes.tick_pad,
+        width=0.8,
+    )
+    ax.xaxis.set_major_formatter(CompactFormatter())
+    ax.yaxis.set_major_formatter(CompactFormatter())
+    if grid:
+        ax.grid(True, color=palette.grid, linewidth=0.6, linestyle=(0, (4.0, 3.0)))
+        ax.set_axisbelow(True)
+
+
+def label_axes(ax: Axes, panel: Panel, palette: Palette, sizes: Sizes) -> None:
+    ax.set_title(panel.title, fontsize=sizes.title_font, color=palette.foreground, pad=sizes.title_pad)
+    ax.set_ylabel(panel.ylabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
+    if panel.xlabel:
+        ax.set_xlabel(panel.xlabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
+
+
+def draw_zero_lines(ax: Axes, palette: Palette) -> None:
+    """Lines through x = 0 and y = 0 when they fall inside the axes."""
+    x_low, x_high = ax.get_xlim()
+    y_low, y_high = ax.get_ylim()
+    if x_low < 0 < x_high:
+        ax.axvline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5)
+    if y_low < 0 < y_high and ax.get_yscale() == "linear":
+        ax.axhline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5)
+
+
+def _tick_labels(
+    axis_ticks: Callable[[], Sequence[float]], limits: tuple[float, float], ax: Axes, y: bool
+) -> list[str]:
+    low, high = sorted(limits)
+    span = high - low
+    locs = [v for v in axis_ticks() if low - 1e-9 * span <= v <= high + 1e-9 * span]
+    formatter = ax.yaxis.get_major_formatter() if y else ax.xaxis.get_major_formatter()
+    formatter.set_locs(locs)
+    return list(formatter.format_ticks(locs))
+
+
+def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, sizes: Sizes) -> None:
+    """Set every axes' position from font sizes and the tick labels it will show.
+
+    Tick labels are computed from the locators and formatters without drawing, so the
+    margins fit them exactly at any figure size; this replaces ``tight_layout``.
+    """
+    w, h = float(options.width), float(options.height)
+    px = sizes.px
+    line = 1.25 * px
+    title_line = 1.3 * sizes.title_px
+    tick_room = pt_to_px(sizes.tick_length + sizes.tick_pad)
+    label_room = line + pt_to_px(sizes.label_pad)
+    top = sizes.pad + title_line + pt_to_px(sizes.title_pad)
+    bottom = sizes.pad + tick_room + line + (label_room if axes[-1].get_xlabel() else 0.0)
+    gap = top + 0.5 * sizes.pad
+    panel_h = (h - top - bottom - gap * (len(axes) - 1)) / len(axes)
+    panel_h = max(panel_h, 1.0)
+    # Vertical positions first: the y tick labels depend on the axes' height, not width.
+    lefts = []
+    for index, ax in enumerate(axes):
+        y0 = bottom + (len(axes) - 1 - index) * (panel_h + gap)
+        ax.set_position((0.2, y0 / h, 0.6, panel_h / h))
+        labels = _tick_labels(ax.yaxis.get_major_locator(), ax.get_ylim(), ax, y=True)
+        widest = max((text_width(label, sizes.font) for label in labels), default=0.0)
+        lefts.append(widest)
+    left = sizes.pad + label_room + max(lefts) + tick_room
+    right = sizes.pad
+    for ax in axes:
+        ax.set_position((left / w, ax.get_position().y0, max(w - left - right, 1.0) / w, panel_h / h))
+    labels = _tick_labels(axes[-1].xaxis.get_major_locator(), axes[-1].get_xlim(), axes[-1], y=False)
+    if labels:
+        overhang = text_width(labels[-1], sizes.font) / 2.0
+        right = max(sizes.pad, overhang + 0.3 * px)
+        left = max(left, text_width(labels[0], sizes.font) / 2.0 + 0.3 * px)
+        for ax in axes:
+            position = ax.get_position()
+            ax.set_position((left / w, position.y0, max(w - left - right, 1.0) / w, position.height))
+
+
+def encode(figure: Figure, options: ImageOptions, title: str) -> Image | np.ndarray:
+    """Draw the figure: SVG bytes, or for PNG the RGB pixels (compressed by :func:`finish`)."""
+    if options.format is ImageFormat.svg:
+        out = io.BytesIO()
+        FigureCanvasSVG(figure).print_svg(out, metadata={"Date": None, "Title": title})  # type: ignore[no-untyped-call]
+        return Image(_css_size(out.getvalue(), options), ImageFormat.svg)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    return np.asarray(pixels)[:, :, :3].copy()
+
+
+def finish(drawn: Image | np.ndarray) -> Image:
+    """PNG-compress drawn pixels (no matplotlib involved, so no lock needed)."""
+    if isinstance(drawn, Image):
+        return drawn
+    out = io.BytesIO()
+    PILImage.fromarray(drawn, "RGB").save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return Image(out.getvalue(), ImageFormat.png)
+
+
+_SVG_SIZE = re.compile(rb'<svg([^>]*?) width="[0-9.]+pt" height="[0-9.]+pt"')
+
+
+def _css_size(svg: bytes, options: ImageOptions) -> bytes:
+    """Give the SVG its size in CSS pixels; the viewBox keeps the drawing's own units."""
+    return _SVG_SIZE.sub(
+        rb'<svg\1 width="%dpx" height="%dpx"' % (options.width, options.height),
+        svg,
+        count=1,
+    )

@@ -1,0 +1,335 @@
+"""The charts: a function and its derivative, overlays of several functions, and plain line charts.
+
+Every entry point takes plain numpy arrays and :class:`ImageOptions` and returns an
+:class:`Image`; none knows about the registry or HTTP. NaN and infinite values leave gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .canvas import (
+    RENDER_LOCK,
+    Image,
+    ImageOptions,
+    Panel,
+    Sizes,
+    draw_zero_lines,
+    encode,
+    finish,
+    label_axes,
+    new_figure,
+    place_axes,
+)
+from .style import MAX_SERIES, PALETTES, Palette, series_style
+
+Array = np.ndarray
+
+SHADE_COLOURS = ("#e69f00", "#56b4e9", "#cc79a7", "#009e73")
+MARK_SHAPES = ("o", "D", "s", "^")
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where f changes branch: f there, and f' taken there with its one-sided limits.
+
+    ``dy_left``/``dy_right`` that differ from each other draw the derivative as a jump
+    (open circles at the limits, a filled dot at the value taken, ``dy``).
+    """
+
+    x: float
+    y: float
+    dy: float | None = None
+    dy_left: float | None = None
+    dy_right: float | None = None
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One function in an overlay: its label, f(x) and optionally f'(x) on the shared x."""
+
+    label: str
+    y: Array
+    dy: Array | None = None
+    kinks: tuple[Kink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart."""
+
+    label: str
+    x: Array
+    y: Array
+
+
+@dataclass(frozen=True)
+class Shade:
+    """x-intervals shaded across every panel, with one legend entry (e.g. "saturation")."""
+
+    label: str
+    intervals: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Points marked on the function panel with one legend entry (e.g. the zeros of f)."""
+
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...] | None = None  # None: on y = 0
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """Extras drawn over a chart."""
+
+    shades: Sequence[Shade] = ()
+    marks: Sequence[Marks] = ()
+    kinks: Sequence[Sequence[Kink]] = field(default_factory=tuple)
+
+
+def render_function(
+    x: Array,
+    y: Array,
+    dy: Array | None,
+    *,
+    label: str,
+    options: ImageOptions,
+    kinks: Sequence[Kink] = (),
+    shades: Sequence[Shade] = (),
+    marks: Sequence[Marks] = (),
+) -> Image:
+    """The article's figure: f on top titled ``label``, f' below titled "Derivative of <label>".
+
+    With ``dy=None`` only the function panel is drawn. Kinks are marked on both panels.
+    """
+    curve = Curve(label, y, dy, tuple(kinks))
+    panels = [Panel(label, "f(x)")]
+    if dy is not None:
+        panels.append(Panel(f"Derivative of {label}", "f′(x)"))
+    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, "x")
+    return _render_curves(x, [curve], options, panels, shades, marks, legend=bool(shades or marks), title=label)
+
+
+def render_overlay(
+    x: Array,
+    curves: Sequence[Curve],
+    *,
+    options: ImageOptions,
+    derivative: bool = True,
+    title: str = "",
+    derivative_title: str = "",
+    shades: Sequence[Shade] = (),
+    marks: Sequence[Marks] = (),
+) -> Image:
+    """Up to eight curves over one x, with a legend; each has its own colour and dash pattern.
+
+    Two panels (f and f') when ``derivative`` is true. Titles default to the curves'
+    labels joined ("ReLU, GELU"), and "Derivatives".
+    """
+    if not 1 <= len(curves) <= MAX_SERIES:
+        raise ValueError(f"an overlay takes 1 to {MAX_SERIES} curves, got {len(curves)}")
+    title = title or ", ".join(c.label for c in curves)
+    panels = [Panel(title, "f(x)")]
+    if derivative:
+        panels.append(Panel(derivative_title or "Derivatives", "f′(x)"))
+    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, "x")
+    return _render_curves(x, curves, options, panels, shades, marks, legend=True, title=title)
+
+
+def render_lines(
+    lines: Sequence[Line],
+    *,
+    options: ImageOptions,
+    title: str,
+    xlabel: str = "x",
+    ylabel: str = "",
+    log_y: bool = False,
+    shades: Sequence[Shade] = (),
+) -> Image:
+    """A single-panel line chart of up to eight series (log y on request), with a legend."""
+    if not 1 <= len(lines) <= MAX_SERIES:
+        raise ValueError(f"a line chart takes 1 to {MAX_SERIES} series, got {len(lines)}")
+    palette = PALETTES[options.theme]
+    with RENDER_LOCK:
+        figure, (ax,), sizes = new_figure(options, 1)
+        try:
+            if log_y:
+                ax.set_yscale("log")
+            for index, line in enumerate(lines):
+                colour, dashes = series_style(index, options.theme)
+                y = _finite(np.asarray(line.y, dtype=np.float64), positive=log_y)
+                ax.plot(line.x, y, color=colour, linestyle=dashes, linewidth=sizes.line_width, label=line.label)
+            xs = [np.asarray(line.x, dtype=np.float64) for line in lines]
+            _set_xlim(ax, np.concatenate(xs) if xs else np.zeros(0))
+            _set_ylim(ax, [_finite(np.asarray(line.y, dtype=np.float64), positive=log_y) for line in lines], log_y)
+            _draw_shades(ax, shades, with_labels=True)
+            label_axes(ax, Panel(title, ylabel, xlabel), palette, sizes)
+            draw_zero_lines(ax, palette)
+            _legend(ax, palette, sizes)
+            drawn = _draw(figure, [ax], options, sizes, title)
+        finally:
+            figure.clear()
+    return finish(drawn)
+
+
+def _render_curves(
+    x: Array,
+    curves: Sequence[Curve],
+    options: ImageOptions,
+    panels: Sequence[Panel],
+    shades: Sequence[Shade],
+    marks: Sequence[Marks],
+    *,
+    legend: bool,
+    title: str,
+) -> Image:
+    palette = PALETTES[options.theme]
+    x = np.asarray(x, dtype=np.float64)
+    with RENDER_LOCK:
+        figure, axes, sizes = new_figure(options, len(panels))
+        try:
+            top = axes[0]
+            for index, curve in enumerate(curves):
+                colour, dashes = series_style(index, options.theme)
+                style: dict[str, Any] = {"color": colour, "linestyle": dashes, "linewidth": sizes.line_width}
+                xs, ys = _with_kinks(x, np.asarray(curve.y, dtype=np.float64), curve.kinks, "y")
+                top.plot(xs, ys, label=curve.label, **style)
+                if len(axes) > 1 and curve.dy is not None:
+                    xd, yd = _with_kinks(x, np.asarray(curve.dy, dtype=np.float64), curve.kinks, "dy")
+                    axes[1].plot(xd, yd, **style)
+            _set_xlim(top, x)
+            _set_ylim(top, [_finite(np.asarray(c.y, dtype=np.float64)) for c in curves], False)
+            if len(axes) > 1:
+                dys = [_finite(np.asarray(c.dy, dtype=np.float64)) for c in curves if c.dy is not None]
+                _set_ylim(axes[1], dys, False)
+            for index, curve in enumerate(curves):
+                _mark_kinks(axes, curve.kinks, series_style(index, options.theme)[0], palette, sizes)
+            for ax_index, ax in enumerate(axes):
+                _draw_shades(ax, shades, with_labels=ax_index == 0)
+            _draw_marks(top, marks, palette, sizes)
+            for ax, panel in zip(axes, panels, strict=True):
+                label_axes(ax, panel, palette, sizes)
+                draw_zero_lines(ax, palette)
+            if legend:
+                _legend(top, palette, sizes)
+            drawn = _draw(figure, axes, options, sizes, title)
+        finally:
+            figure.clear()
+    return finish(drawn)
+
+
+def _draw(figure: Figure, axes: Sequence[Axes], options: ImageOptions, sizes: Sizes, title: str) -> Image | Array:
+    place_axes(figure, axes, options, sizes)
+    return encode(figure, options, title)
+
+
+def _finite(values: Array, positive: bool = False) -> Array:
+    """Values with inf (and, for log axes, non-positive values) turned into NaN gaps."""
+    values = np.where(np.isfinite(values), values, np.nan)
+    if positive:
+        values = np.where(values > 0, values, np.nan)
+    return values
+
+
+def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> tuple[Array, Array]:
+    """Insert each kink into the polyline: the corner of f exactly, and f' as a jump with a gap."""
+    values = _finite(values)
+    if not kinks:
+        return x, values
+    extra_x: list[float] = []
+    extra_y: list[float] = []
+    for kink in kinks:
+        if not x.size or not x[0] < kink.x < x[-1]:
+            continue
+        if which == "y":
+            extra_x.append(kink.x)
+            extra_y.append(kink.y)
+        elif kink.dy_left is not None and kink.dy_right is not None:
+            extra_x += [kink.x, kink.x, kink.x]
+            extra_y += [kink.dy_left, np.nan, kink.dy_right]
+    if not extra_x:
+        return x, values
+    # A stable sort keeps the left limit, the gap and the right limit in order.
+    all_x = np.concatenate([x, np.asarray(extra_x)])
+    all_y = np.concatenate([values, np.asarray(extra_y, dtype=np.float64)])
+    # Grid points exactly at a kink go after the inserted jump so the line continues on the right.
+    keys = np.concatenate([x, np.asarray(extra_x)])
+    order = np.argsort(keys, kind="stable")
+    return all_x[order], all_y[order]
+
+
+def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palette: Palette, sizes: Sizes) -> None:
+    low, high = axes[0].get_xlim()
+    size = 2.2 * sizes.line_width + 1.5
+    for kink in kinks:
+        if not low <= kink.x <= high:
+            continue
+        axes[0].plot([kink.x], [kink.y], "o", color=colour, markersize=size, zorder=4)
+        if len(axes) < 2:
+            continue
+        limits = {v for v in (kink.dy_left, kink.dy_right) if v is not None and v != kink.dy}
+        for value in sorted(limits):
+            axes[1].plot(
+                [kink.x], [value], "o", markerfacecolor=palette.background, markeredgecolor=colour,
+                markeredgewidth=sizes.line_width * 0.7, markersize=size, zorder=4,
+            )  # fmt: skip
+        if kink.dy is not None:
+            axes[1].plot([kink.x], [kink.dy], "o", color=colour, markersize=size, zorder=5)
+
+
+def _set_xlim(ax: Axes, x: Array) -> None:
+    finite = x[np.isfinite(x)]
+    if finite.size and finite.max() > finite.min():
+        ax.set_xlim(float(finite.min()), float(finite.max()))
+
+
+def _set_ylim(ax: Axes, series: Sequence[Array], log: bool) -> None:
+    finite = np.concatenate([s[np.isfinite(s)] for s in series]) if series else np.zeros(0)
+    if not finite.size:
+        ax.set_ylim((0.1, 10.0) if log else (-1.0, 1.0))
+        return
+    low, high = float(finite.min()), float(finite.max())
+    if log:
+        low_log, high_log = np.log10(low), np.log10(high)
+        margin = max(0.05 * (high_log - low_log), 0.25)
+        ax.set_ylim(10 ** (low_log - margin), 10 ** (high_log + margin))
+        return
+    # Never zoom in so far that ticks need more than a few significant digits.
+    span = max(high - low, 1e-3 * max(abs(low), abs(high)), 1e-12)
+    middle = (high + low) / 2.0
+    half = span / 2.0 * 1.08
+    ax.set_ylim(middle - half, middle + half)
+
+
+def _draw_shades(ax: Axes, shades: Sequence[Shade], *, with_labels: bool) -> None:
+    for index, shade in enumerate(shades):
+        colour = SHADE_COLOURS[index % len(SHADE_COLOURS)]
+        for number, (start, stop) in enumerate(shade.intervals):
+            label = shade.label if with_labels and number == 0 else None
+            ax.axvspan(start, stop, color=colour, alpha=0.18, linewidth=0, zorder=0.5, label=label)
+
+
+def _draw_marks(ax: Axes, marks: Sequence[Marks], palette: Palette, sizes: Sizes) -> None:
+    for index, mark in enumerate(marks):
+        ys = mark.y if mark.y is not None else (0.0,) * len(mark.x)
+        ax.plot(
+            list(mark.x), list(ys), linestyle="none", marker=MARK_SHAPES[index % len(MARK_SHAPES)],
+            markerfacecolor="none", markeredgecolor=palette.foreground, markeredgewidth=1.2,
+            markersize=2.5 * sizes.line_width + 3, label=mark.label, zorder=6,
+        )  # fmt: skip
+
+
+def _legend(ax: Axes, palette: Palette, sizes: Sizes) -> None:
+    legend = ax.legend(
+        loc="best", fontsize=sizes.font * 0.9, frameon=True, framealpha=0.85, handlelength=3.0,
+        facecolor=palette.background, edgecolor=palette.grid, labelcolor=palette.foreground,
+    )  # fmt: skip
+    legend.get_frame().set_linewidth(0.6)
