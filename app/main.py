@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import activations, docs, errors, health, limits, plots
+from app.api import activations, compare, docs, errors, expressions, health, limits, plots
 from app.config import settings
 
 
@@ -36,4 +36,6 @@ errors.install(app)
 app.include_router(health.router)
 app.include_router(activations.router)
 app.include_router(plots.router)
+app.include_router(expressions.router)
+app.include_router(compare.router)
 docs.install(app)
