@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test install install-dev clean
+.PHONY: run test install install-dev clean openapi
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -32,6 +32,10 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# openapi.md is generated from the app's OpenAPI document; a test fails when it is out of date.
+openapi: $(VENV)/.dev
+	$(BIN)/python scripts/openapi_md.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
