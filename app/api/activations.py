@@ -12,7 +12,16 @@ from app.core import registry
 from app.core.evaluate import Method, evaluate
 from app.schemas import ActivationInfo, ValuesRequest, ValuesResponse
 
-from .deps import ActivationDep, FormatQuery, ParamsDep, RangeDep, param_error, validation_error
+from .deps import (
+    UNKNOWN_NAME_RESPONSES,
+    ActivationDep,
+    FormatQuery,
+    ParamsDep,
+    RangeDep,
+    param_error,
+    validation_error,
+)
+from .limits import BODY_RESPONSES
 from .responses import TABULAR_RESPONSES, columns_response, json_response, negotiate
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
@@ -29,7 +38,12 @@ def list_activations() -> Response:
     return json_response(_CATALOGUE)
 
 
-@router.get("/{name}", response_model=ActivationInfo, summary="Describe one activation function")
+@router.get(
+    "/{name}",
+    response_model=ActivationInfo,
+    responses=UNKNOWN_NAME_RESPONSES,
+    summary="Describe one activation function",
+)
 def read_activation(activation: ActivationDep) -> Response:
     """One function's metadata; any alias or capitalisation finds it."""
     return json_response(registry.metadata(activation))
@@ -38,7 +52,7 @@ def read_activation(activation: ActivationDep) -> Response:
 @router.get(
     "/{name}/values",
     response_model=ValuesResponse,
-    responses=TABULAR_RESPONSES,
+    responses={**TABULAR_RESPONSES, **UNKNOWN_NAME_RESPONSES},
     summary="Values and derivatives on an x grid",
 )
 def read_values(
@@ -64,7 +78,7 @@ def read_values(
 @router.post(
     "/{name}/values",
     response_model=ValuesResponse,
-    responses=TABULAR_RESPONSES,
+    responses={**TABULAR_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BODY_RESPONSES},
     summary="Values and derivatives at given points",
 )
 def compute_values(

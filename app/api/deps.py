@@ -15,6 +15,7 @@ from app.core import registry
 from app.core.evaluate import grid
 from app.core.functions import Array
 from app.core.registry import Activation, ParamError, Params
+from app.schemas import ErrorMessage
 
 from .responses import Format
 
@@ -42,6 +43,11 @@ def get_activation(
 
 
 ActivationDep = Annotated[Activation, Depends(get_activation)]
+
+# For every route taking ActivationDep: an unknown name is a 404 with suggestions.
+UNKNOWN_NAME_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorMessage, "description": "No activation function has this name or alias"}
+}
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.registry import UnknownActivationError
 
 _MAX_INPUT_CHARS = 200
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _safe_input(value: Any) -> Any:
@@ -45,6 +48,22 @@ async def unknown_activation_handler(request: Request, exc: Exception) -> JSONRe
     return JSONResponse({"detail": str(exc), "suggestions": exc.suggestions}, status_code=404)
 
 
+async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONResponse:
+    """405 whose ``Allow`` lists the methods of every route on the path, not only the first one found."""
+    assert isinstance(exc, StarletteHTTPException)
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    allow = ", ".join(allowed) or (exc.headers or {}).get("Allow", "")
+    return JSONResponse(
+        {"detail": f"{request.method} is not allowed here; allowed: {allow}"}, status_code=405, headers={"Allow": allow}
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
+    app.add_exception_handler(405, method_not_allowed_handler)
     app.add_exception_handler(UnknownActivationError, unknown_activation_handler)

@@ -11,7 +11,7 @@ from app.core.evaluate import Method, evaluate
 from app.core.registry import Activation, Params
 from app.render import Image, ImageOptions, Kink, render_function
 
-from .deps import ActivationDep, ParamsDep, XRange
+from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, XRange
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 
@@ -24,7 +24,7 @@ _JUMP_TOLERANCE = 1e-7
 @router.get(
     "/{name}/plot",
     response_class=Response,
-    responses={**IMAGE_RESPONSES, **BUSY_RESPONSES},
+    responses={**IMAGE_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BUSY_RESPONSES},
     dependencies=[HeavySlot],
     summary="Plot a function and its derivative",
 )
