@@ -10,15 +10,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.config import settings
 from app.core.evaluate import Method
 from app.core.expressions import Expression, evaluate
+from app.render import MAX_SERIES, Curve, Image, ImageOptions, render_overlay
 from app.schemas import CompareResponse
 
-from .deps import FormatQuery, RangeDep, validation_error
+from .deps import FormatQuery, RangeDep, XRange, validation_error
 from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, compile_query
+from .limits import BUSY_RESPONSES, HeavySlot
+from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, Format, columns_response, json_response, negotiate
 
 router = APIRouter(prefix="/v1/compare", tags=["compare"])
 
-_MAX = settings.COMPARE_MAX_CURVES
+# The overlay has a distinct colour and dash pattern for at most MAX_SERIES curves.
+_MAX = min(settings.COMPARE_MAX_CURVES, MAX_SERIES)
+# A title longer than this gives way to "N curves"; the legend names them all.
+_TITLE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -101,3 +107,43 @@ def read_compare_values(
         for e, label, curve in zip(curves.expressions, curves.labels, results, strict=True)
     ]
     return json_response({"method": method.value, "x": x, "series": series})
+
+
+@router.get(
+    "/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **BUSY_RESPONSES},
+    dependencies=[StrictQuery, HeavySlot],
+    summary="Overlay several curves and their derivatives",
+)
+def read_compare_plot(
+    request: Request,
+    curves: CurvesDep,
+    x_range: PlotRangeDep,
+    options: PlotOptionsDep,
+    derivative: Annotated[bool, Query(description="draw the derivatives in a second panel")] = True,
+    method: MethodQuery = Method.analytic,
+) -> Response:
+    """PNG (default) or SVG of up to 8 curves over their derivatives, each with its colour and dash pattern."""
+    key = {
+        "plot": "compare",
+        "curves": [[e.text, label] for e, label in zip(curves.expressions, curves.labels, strict=True)],
+        "x": x_range,
+        "derivative": derivative,
+        "method": method if derivative else Method.analytic,
+        "options": options,
+    }
+    return plot_response(request, key, lambda: plot_curves(curves, x_range, options, derivative, method))
+
+
+def plot_curves(curves: Curves, x_range: XRange, options: ImageOptions, derivative: bool, method: Method) -> Image:
+    """Evaluate every curve on the shared grid and overlay them; undefined points leave gaps."""
+    x = x_range.points()
+    drawn = []
+    for expression, label in zip(curves.expressions, curves.labels, strict=True):
+        curve = evaluate(expression, x, method)
+        drawn.append(Curve(label, curve.y, curve.dy if derivative else None))
+    title = ", ".join(curves.labels)
+    if len(title) > _TITLE_CHARS:
+        title = f"{len(curves.labels)} curves"
+    return render_overlay(x, drawn, options=options, derivative=derivative, title=title)

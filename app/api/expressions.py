@@ -9,10 +9,15 @@ from fastapi.routing import APIRoute
 
 from app.config import settings
 from app.core.evaluate import Method
+from app.core.expression_tree import ActivationCall, Variable
 from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate
+from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesResponse
 
-from .deps import FormatQuery, RangeDep, _declared_query_names, validation_error
+from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, validation_error
+from .limits import BUSY_RESPONSES, HeavySlot
+from .plots import _kink
+from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, columns_response, negotiate
 
 router = APIRouter(prefix="/v1/expressions", tags=["expressions"])
@@ -99,3 +104,45 @@ def read_expression_values(
     }
     columns = {"x": x, "y": curve.y, **({"dy": curve.dy} if derivative else {})}
     return columns_response(chosen, meta, columns)
+
+
+@router.get(
+    "/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **BUSY_RESPONSES},
+    dependencies=[StrictQuery, HeavySlot],
+    summary="Plot an expression and its derivative",
+)
+def read_expression_plot(
+    request: Request,
+    expression: ExpressionDep,
+    x_range: PlotRangeDep,
+    options: PlotOptionsDep,
+    derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
+    method: MethodQuery = Method.analytic,
+) -> Response:
+    """PNG (default) or SVG of the expression over its derivative; undefined points leave gaps."""
+    key = {
+        "plot": "expression",
+        "expr": expression.text,
+        "label": expression.label,
+        "x": x_range,
+        "derivative": derivative,
+        "method": method if derivative else Method.analytic,
+        "options": options,
+    }
+    return plot_response(request, key, lambda: plot_expression(expression, x_range, options, derivative, method))
+
+
+def plot_expression(
+    expression: Expression, x_range: XRange, options: ImageOptions, derivative: bool, method: Method
+) -> Image:
+    """Evaluate on the grid and draw f (and f'); a lone activation of x gets its kinks marked."""
+    x = x_range.points()
+    curve = evaluate(expression, x, method)
+    tree = expression.tree
+    kinks: list[Kink] = []
+    if isinstance(tree, ActivationCall) and isinstance(tree.arg, Variable):
+        kinks = [_kink(tree.activation, tree.params, at) for at in tree.activation.kink_points(tree.params)]
+    dy = curve.dy if derivative else None
+    return render_function(x, curve.y, dy, label=expression.label, options=options, kinks=kinks)
