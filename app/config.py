@@ -52,5 +52,28 @@ class Settings(BaseSettings):
     COMPARE_MAX_CURVES: int = 8
     COMPARE_MAX_LABEL_LENGTH: int = 80
 
+    # Analysis (/v1/activations/{name}/analysis, /v1/analysis/*). Every work cap counts all the
+    # functions of one request, so the slowest allowed request stays bounded (see bench/).
+    ANALYSIS_MAX_CURVES: int = 8
+    ANALYSIS_DEFAULT_SAMPLES: int = 100_000
+    ANALYSIS_MAX_SAMPLES: int = 1_000_000
+    ANALYSIS_MAX_SIGMA: float = 1e3
+    ANALYSIS_DEFAULT_DEPTH: int = 10
+    NETWORK_MAX_DEPTH: int = 100
+    NETWORK_MAX_WIDTH: int = 1_024
+    NETWORK_MAX_BATCH: int = 4_096
+    NETWORK_MAX_STEPS: int = 2_000
+    # depth x width² (the weights held in memory, 8 bytes each).
+    NETWORK_MAX_WEIGHTS: int = 4_194_304
+    # depth x width² x batch x number of f: multiply-adds of one forward pass.
+    GRADIENT_FLOW_MAX_WORK: int = 268_435_456
+    # depth x width² x batch x steps x number of f.
+    DEAD_UNITS_MAX_WORK: int = 2_147_483_648
+    DEAD_UNITS_MAX_CHECKPOINTS: int = 200
+    # n x (number of f + 1) x 2 x (repeats + 1): elements evaluated by one cost measurement.
+    COST_MAX_N: int = 10_000_000
+    COST_MAX_REPEATS: int = 20
+    COST_MAX_WORK: int = 100_000_000
+
 
 settings = Settings()

@@ -1,0 +1,436 @@
+"""The article's claims, computed: sparsity, saturation, vanishing gradients, dead units, cost.
+
+Every number here is computed from the function itself (or from a small random network
+using it), never looked up; every random draw comes from ``np.random.default_rng(seed)``.
+Numbers that come out non-finite (an expression that overflows, a network that diverges)
+are returned as None, so a caller never sees nan or infinity.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize
+
+from app.core import networks
+from app.core.expression_tree import ActivationCall, Variable
+from app.core.expressions import Expression
+from app.core.expressions import evaluate as evaluate_expression
+from app.core.functions import Array
+from app.core.networks import Init, Nonlinearity
+from app.core.registry import Activation, ParamValue
+
+# Halvings of a bracket when locating where a property switches on or off: 2^-60 of a
+# grid step is below float64 resolution for any grid the service allows.
+_BISECTIONS = 60
+# Saturation, by default: |f'(x)| below this fraction of the largest |f'| on the range.
+DEFAULT_EPS_FRACTION = 0.01
+
+
+def bind(activation: Activation, params: Mapping[str, ParamValue]) -> Nonlinearity:
+    """``activation`` at ``params`` as a function of x alone."""
+    fixed = dict(params)
+    return Nonlinearity(
+        activation.name,
+        activation.label,
+        lambda x: activation.value(x, fixed),
+        lambda x: activation.grad(x, fixed),
+    )
+
+
+def from_expression(expression: Expression) -> Nonlinearity:
+    """An expression as a function of x; a plain activation call uses the registry directly."""
+    tree = expression.tree
+    if isinstance(tree, ActivationCall) and isinstance(tree.arg, Variable):
+        bound = bind(tree.activation, tree.params)
+        # A bare name stays a name ("relu"); with parameters it is the normalised call.
+        name = tree.activation.name if dict(tree.params) == tree.activation.defaults else expression.text
+        return Nonlinearity(name, expression.label, bound.value, bound.grad)
+    return Nonlinearity(
+        expression.text,
+        expression.label,
+        lambda x: evaluate_expression(expression, x).y,
+        lambda x: evaluate_expression(expression, x).dy,
+    )
+
+
+def finite(value: float) -> float | None:
+    """``value``, or None when it is nan or infinite."""
+    return value if math.isfinite(value) else None
+
+
+def finite_list(values: Sequence[float]) -> list[float | None]:
+    return [finite(float(v)) for v in values]
+
+
+Predicate = Callable[[Array], NDArray[np.bool_]]
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: float
+    end: float
+
+
+def _switch_points(predicate: Predicate, inside: Array, outside: Array) -> Array:
+    """Bisect each bracket [inside_i, outside_i] to where ``predicate`` stops holding, all at once."""
+    a, b = inside.copy(), outside.copy()
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (a + b)
+        holds = predicate(mid)
+        a = np.where(holds, mid, a)
+        b = np.where(holds, b, mid)
+    return a
+
+
+def _tidy(values: Array, x: Array) -> Array:
+    """Bisection ends ~2^-60 grid steps from a switch: round that noise away (and -0.0 to 0.0)."""
+    scale = float(max(abs(x[0]), abs(x[-1]), x[-1] - x[0]))
+    return np.round(values / scale, 14) * scale + 0.0
+
+
+def intervals_where(predicate: Predicate, x: Array) -> tuple[list[Interval], list[float]]:
+    """The x-intervals of the sorted grid ``x`` on which ``predicate`` holds, and isolated points.
+
+    Runs of grid points where it holds are widened to the exact switch points between grid
+    points by bisection (clipped to the grid's ends); a run that shrinks to a single point is
+    reported as a point. A stretch narrower than one grid step can be missed.
+    """
+    with np.errstate(all="ignore"):
+        mask = np.asarray(predicate(x), dtype=bool)
+    if not mask.any():
+        return [], []
+    edges = np.diff(mask.astype(np.int8))
+    starts = np.flatnonzero(edges == 1) + 1
+    ends = np.flatnonzero(edges == -1)
+    if mask[0]:
+        starts = np.r_[0, starts]
+    if mask[-1]:
+        ends = np.r_[ends, x.size - 1]
+    left = x[starts].astype(np.float64)
+    right = x[ends].astype(np.float64)
+    with np.errstate(all="ignore"):
+        inner_left = starts > 0
+        left[inner_left] = _switch_points(predicate, x[starts[inner_left]], x[starts[inner_left] - 1])
+        inner_right = ends < x.size - 1
+        right[inner_right] = _switch_points(predicate, x[ends[inner_right]], x[ends[inner_right] + 1])
+    left, right = _tidy(left, x), _tidy(right, x)
+    intervals = [Interval(float(lo), float(hi)) for lo, hi in zip(left, right, strict=True) if hi > lo]
+    points = [float(lo) for lo, hi in zip(left, right, strict=True) if hi <= lo]
+    return intervals, points
+
+
+def _covered(intervals: list[Interval], x: Array) -> float:
+    span = float(x[-1] - x[0])
+    return sum(i.end - i.start for i in intervals) / span if span > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Saturation:
+    eps: float
+    eps_rule: str
+    intervals: list[Interval]
+    fraction: float
+
+
+def saturation(f: Nonlinearity, x: Array, eps: float | None = None, max_abs_grad: float | None = None) -> Saturation:
+    """Where |f'(x)| < eps on the range (or f'(x) = 0, which counts even when eps is 0).
+
+    By default eps is 0.01 times the largest |f'| on the range.
+    """
+    if eps is None:
+        peak = max_abs_grad if max_abs_grad is not None else gradient_peak(f, x)[0]
+        eps = DEFAULT_EPS_FRACTION * (peak or 0.0)
+        rule = f"{DEFAULT_EPS_FRACTION:g} * max|f'| on the range"
+    else:
+        rule = "given"
+    threshold = eps
+
+    def saturated(t: Array) -> NDArray[np.bool_]:
+        g = np.abs(f.grad(t))
+        return np.asarray((g < threshold) | (g == 0.0), dtype=np.bool_)
+
+    intervals, _ = intervals_where(saturated, x)
+    return Saturation(eps, rule, intervals, _covered(intervals, x))
+
+
+@dataclass(frozen=True)
+class Zeros:
+    intervals: list[Interval]
+    points: list[float]
+    fraction: float
+
+
+def zeros(f: Nonlinearity, x: Array) -> Zeros:
+    """Where f(x) is exactly 0 on the range: whole intervals, and single points (grid points or sign changes)."""
+
+    def is_zero(t: Array) -> NDArray[np.bool_]:
+        return np.asarray(f.value(t) == 0.0, dtype=np.bool_)
+
+    intervals, points = intervals_where(is_zero, x)
+    with np.errstate(all="ignore"):
+        y = f.value(x)
+    sign = np.sign(y)
+    # A sign change between two grid points is a root; bisection finds it to float precision.
+    crossing = np.flatnonzero((sign[:-1] * sign[1:]) < 0)
+    if crossing.size:
+        with np.errstate(all="ignore"):
+            lo = x[crossing]
+            hi = x[crossing + 1]
+            negative_first = sign[crossing] < 0
+            roots = _switch_points(
+                lambda t: np.asarray(np.where(negative_first, f.value(t) < 0, f.value(t) > 0), dtype=np.bool_),
+                lo,
+                hi,
+            )
+        points = sorted({*points, *(float(r) for r in _tidy(roots, x))})
+    return Zeros(intervals, points, _covered(intervals, x))
+
+
+def gradient_peak(f: Nonlinearity, x: Array) -> tuple[float | None, float | None]:
+    """The largest finite |f'| on the range and where it is reached, refined between grid points."""
+    with np.errstate(all="ignore"):
+        g = np.abs(f.grad(x))
+    ok = np.isfinite(g)
+    if not ok.any():
+        return None, None
+    i = int(np.argmax(np.where(ok, g, -1.0)))
+    best, where = float(g[i]), float(x[i])
+    lo, hi = float(x[max(i - 1, 0)]), float(x[min(i + 1, x.size - 1)])
+    if hi > lo:
+        with np.errstate(all="ignore"):
+            found = optimize.minimize_scalar(
+                lambda t: -float(np.abs(f.grad(np.array([t]))[0])),
+                bounds=(lo, hi),
+                method="bounded",
+                options={"xatol": 1e-12 * max(1.0, abs(where))},
+            )
+        value = -float(found.fun)
+        if math.isfinite(value) and value > best:
+            best, where = value, float(found.x)
+    return best, where
+
+
+@dataclass(frozen=True)
+class GradientSummary:
+    max_abs: float | None
+    argmax: float | None
+    at_zero: float | None
+    depth: int
+    gain_bound: float | None
+    log10_gain_bound: float | None
+
+
+def gradient_summary(f: Nonlinearity, x: Array, depth: int) -> GradientSummary:
+    """max|f'| on the range, where, f'(0), and max|f'|^depth: no chain of ``depth`` such factors exceeds it."""
+    peak, where = gradient_peak(f, x)
+    with np.errstate(all="ignore"):
+        at_zero = float(f.grad(np.zeros(1))[0])
+    if peak is None:
+        bound, log_bound = None, None
+    else:
+        log_bound = depth * math.log10(peak) if peak > 0 else None
+        bound = finite(peak**depth) if log_bound is None or log_bound < 300 else None
+    return GradientSummary(peak, where, finite(at_zero), depth, bound, log_bound)
+
+
+@dataclass(frozen=True)
+class OutputStats:
+    sigma: float
+    samples: int
+    seed: int
+    sparsity: float
+    sparsity_standard_error: float
+    negative_fraction: float
+    mean: float | None
+    mean_standard_error: float | None
+    variance: float | None
+    undefined: int
+
+
+def output_stats(f: Nonlinearity, sigma: float, samples: int, seed: int) -> OutputStats:
+    """Statistics of f(X) for X ~ N(0, sigma²): the fraction of exact zeros, mean and variance."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.0, sigma, samples)
+    with np.errstate(all="ignore"):
+        y = f.value(x)
+    ok = np.isfinite(y)
+    y_ok = y[ok]
+    zero = float(np.mean(y == 0.0))
+    mean = float(np.mean(y_ok)) if y_ok.size else math.nan
+    variance = float(np.var(y_ok)) if y_ok.size else math.nan
+    return OutputStats(
+        sigma=sigma,
+        samples=samples,
+        seed=seed,
+        sparsity=zero,
+        sparsity_standard_error=math.sqrt(zero * (1.0 - zero) / samples),
+        negative_fraction=float(np.mean(y < 0.0)),
+        mean=finite(mean),
+        mean_standard_error=finite(math.sqrt(variance / y_ok.size)) if y_ok.size else None,
+        variance=finite(variance),
+        undefined=int(samples - y_ok.size),
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    saturation: Saturation
+    zeros: Zeros
+    gradient: GradientSummary
+    outputs: OutputStats
+
+
+def analyse(
+    f: Nonlinearity, x: Array, *, eps: float | None, depth: int, sigma: float, samples: int, seed: int
+) -> Analysis:
+    """Everything the analysis endpoint reports about one function."""
+    gradient = gradient_summary(f, x, depth)
+    return Analysis(
+        saturation=saturation(f, x, eps, gradient.max_abs),
+        zeros=zeros(f, x),
+        gradient=gradient,
+        outputs=output_stats(f, sigma, samples, seed),
+    )
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    label: str
+    weight_grad_norm: list[float | None]
+    output_grad_norm: list[float | None]
+    activation_std: list[float | None]
+    ratio_per_layer: float | None
+
+
+def _geometric_ratio(norms: list[float]) -> float | None:
+    """How much the gradient norm shrinks (< 1) or grows (> 1) per layer, from the last layer to the first."""
+    if len(norms) < 2 or not all(math.isfinite(n) and n > 0 for n in (norms[0], norms[-1])):
+        return None
+    return finite((norms[0] / norms[-1]) ** (1.0 / (len(norms) - 1)))
+
+
+def gradient_flow(
+    functions: Sequence[Nonlinearity], *, depth: int, width: int, batch: int, init: Init, std: float, seed: int
+) -> list[Flow]:
+    """Per-layer gradient norms of a random network, one per function, all on the same weights and batch."""
+    flows = []
+    for f in functions:
+        result = networks.gradient_flow(f, depth, width, batch, init, std, seed)
+        flows.append(
+            Flow(
+                f.name,
+                f.label,
+                finite_list(result.weight_grad_norms),
+                finite_list(result.output_grad_norms),
+                finite_list(result.activation_std),
+                _geometric_ratio(result.output_grad_norms),
+            )
+        )
+    return flows
+
+
+@dataclass(frozen=True)
+class DeadRun:
+    name: str
+    label: str
+    steps: list[int]
+    loss: list[float | None]
+    dead_fraction: list[float]
+    dead_fraction_per_layer: list[list[float]]
+    final_loss: float | None
+    diverged_at_step: int | None
+
+
+def dead_units(
+    functions: Sequence[Nonlinearity],
+    *,
+    depth: int,
+    width: int,
+    batch: int,
+    steps: int,
+    lr: float,
+    init: Init,
+    std: float,
+    seed: int,
+    checkpoints: int,
+) -> list[DeadRun]:
+    """Train one network per function with plain SGD; the fraction of dead units at each checkpoint."""
+    runs = []
+    for f in functions:
+        result = networks.train_sgd(f, depth, width, batch, steps, lr, init, std, seed, checkpoints)
+        marks = result.checkpoints
+        runs.append(
+            DeadRun(
+                f.name,
+                f.label,
+                [c.step for c in marks],
+                finite_list([c.loss for c in marks]),
+                [float(np.mean(c.dead_fraction)) for c in marks],
+                [c.dead_fraction for c in marks],
+                finite(result.final_loss) if result.final_loss is not None else None,
+                result.diverged_at_step,
+            )
+        )
+    return runs
+
+
+@dataclass(frozen=True)
+class Cost:
+    name: str
+    label: str
+    value_ns_per_element: float
+    derivative_ns_per_element: float
+    value_relative: float | None
+    derivative_relative: float | None
+    value_repeats_ns_per_element: list[float]
+    derivative_repeats_ns_per_element: list[float]
+
+
+def _time_per_element(fn: Callable[[Array], Array], x: Array, repeats: int) -> list[float]:
+    with np.errstate(all="ignore"):
+        fn(x)  # warm-up: first-call allocations and caches are not what is measured
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter_ns()
+            fn(x)
+            times.append((time.perf_counter_ns() - start) / x.size)
+    return times
+
+
+def measure_cost(
+    functions: Sequence[Nonlinearity], baseline: Nonlinearity, *, n: int, repeats: int, seed: int
+) -> tuple[list[Cost], Cost]:
+    """Nanoseconds per element of f and f' on ``n`` N(0, 1) inputs, the median of ``repeats`` runs.
+
+    Each is also given relative to ``baseline`` (measured the same way, in the same request).
+    """
+    x = np.random.default_rng(seed).standard_normal(n)
+
+    def measure(f: Nonlinearity, reference: Cost | None) -> Cost:
+        value = _time_per_element(f.value, x, repeats)
+        derivative = _time_per_element(f.grad, x, repeats)
+        v, d = statistics.median(value), statistics.median(derivative)
+        return Cost(
+            f.name,
+            f.label,
+            v,
+            d,
+            finite(v / reference.value_ns_per_element) if reference and reference.value_ns_per_element > 0 else None,
+            finite(d / reference.derivative_ns_per_element)
+            if reference and reference.derivative_ns_per_element > 0
+            else None,
+            value,
+            derivative,
+        )
+
+    base = measure(baseline, None)
+    base = replace(base, value_relative=1.0, derivative_relative=1.0)
+    return [measure(f, base) for f in functions], base
