@@ -10,19 +10,23 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from PIL import Image as PILImage
 
-from .style import FONT_FAMILY, PALETTES, PX_PER_INCH, Palette, Theme, font_size, pt_to_px, text_width
+from .style import FONT_FAMILY, MIN_FONT, PALETTES, PX_PER_INCH, Palette, Theme, font_size, pt_to_px, text_width
 from .ticks import CompactFormatter
 
 RENDER_LOCK = threading.Lock()
@@ -97,7 +101,7 @@ class Sizes:
         self.line_width = max(1.0, min(2.0, self.font / 5.0))
 
 
-def new_figure(options: ImageOptions, panels: int) -> tuple[Figure, list[Axes], Sizes]:
+def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tuple[Figure, list[Axes], Sizes]:
     """An empty figure with ``panels`` stacked axes sharing x, styled for the theme."""
     sizes = Sizes(options, panels)
     palette = PALETTES[options.theme]
@@ -109,14 +113,74 @@ def new_figure(options: ImageOptions, panels: int) -> tuple[Figure, list[Axes], 
     axes: list[Axes] = []
     for index in range(panels):
         ax = figure.add_axes((0.1, 0.1, 0.8, 0.8), sharex=axes[0] if axes else None)
-        _style_axes(ax, palette, sizes, options.grid)
+        if log_y:
+            ax.set_yscale("log")
+        _style_axes(ax, palette, sizes, options.grid, log_y)
         if index < panels - 1:
             ax.tick_params(labelbottom=False)
+        # Zero lines belong to the figure and are shown or hidden per plot.
+        ax.axvline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5, gid=_ZERO)
+        if not log_y:
+            ax.axhline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5, gid=_ZERO)
         axes.append(ax)
+    if options.format is ImageFormat.png:
+        FigureCanvasAgg(figure)
     return figure, axes, sizes
 
 
-def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool) -> None:
+_ZERO = "zero-line"
+# A kept figure keeps its Agg renderer (and text metrics cached for it) up to this size.
+KEEP_RENDERER_PIXELS = 2_000_000
+
+# Building axes and their ticks costs more than drawing them, so figures are kept and reused:
+# a few per layout, emptied after each use. Only used while holding RENDER_LOCK.
+_POOL: OrderedDict[tuple[object, ...], tuple[Figure, list[Axes], Sizes]] = OrderedDict()
+POOL_SIZE = 8
+
+
+@contextmanager
+def pooled_figure(
+    options: ImageOptions, panels: int, *, log_y: bool = False
+) -> Iterator[tuple[Figure, list[Axes], Sizes]]:
+    """A figure like :func:`new_figure`, reused from earlier renders of the same layout.
+
+    The caller must hold :data:`RENDER_LOCK`. On success the figure is emptied of data and
+    kept for the next render; after an error it is dropped.
+    """
+    key = (options.width, options.height, options.scale, options.theme, options.grid, options.format, panels, log_y)
+    entry = _POOL.pop(key, None) or new_figure(options, panels, log_y=log_y)
+    yield entry
+    _empty(entry[0], entry[1])
+    _POOL[key] = entry
+    while len(_POOL) > POOL_SIZE:
+        _POOL.popitem(last=False)
+
+
+def clear_pool() -> None:
+    """Forget every kept figure (for tests that compare fresh and reused figures)."""
+    with RENDER_LOCK:
+        _POOL.clear()
+
+
+def _empty(figure: Figure, axes: Sequence[Axes]) -> None:
+    for ax in axes:
+        for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts]:
+            if artist.get_gid() != _ZERO:
+                artist.remove()
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        ax.ignore_existing_data_limits = True
+        ax.set_title("")
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    width, height = figure.canvas.get_width_height(physical=True)
+    if not isinstance(figure.canvas, FigureCanvasAgg) or width * height > KEEP_RENDERER_PIXELS:
+        # Drop the canvas and with it the pixel buffer of the last draw.
+        FigureCanvasBase(figure)
+
+
+def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool, log_y: bool) -> None:
     ax.set_facecolor(palette.background)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -132,27 +196,30 @@ def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool) -> None:
         width=0.8,
     )
     ax.xaxis.set_major_formatter(CompactFormatter())
-    ax.yaxis.set_major_formatter(CompactFormatter())
+    if log_y:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.yaxis.set_major_formatter(CompactFormatter())
     if grid:
         ax.grid(True, color=palette.grid, linewidth=0.6, linestyle=(0, (4.0, 3.0)))
         ax.set_axisbelow(True)
 
 
 def label_axes(ax: Axes, panel: Panel, palette: Palette, sizes: Sizes) -> None:
-    ax.set_title(panel.title, fontsize=sizes.title_font, color=palette.foreground, pad=sizes.title_pad)
+    ax.set_title(panel.title, fontsize=sizes.title_font, color=palette.foreground, pad=sizes.title_pad, y=1.0)
     ax.set_ylabel(panel.ylabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
-    if panel.xlabel:
-        ax.set_xlabel(panel.xlabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
+    ax.set_xlabel(panel.xlabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
 
 
-def draw_zero_lines(ax: Axes, palette: Palette) -> None:
-    """Lines through x = 0 and y = 0 when they fall inside the axes."""
-    x_low, x_high = ax.get_xlim()
-    y_low, y_high = ax.get_ylim()
-    if x_low < 0 < x_high:
-        ax.axvline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5)
-    if y_low < 0 < y_high and ax.get_yscale() == "linear":
-        ax.axhline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5)
+def draw_zero_lines(ax: Axes) -> None:
+    """Show the lines through x = 0 and y = 0 when they fall inside the axes."""
+    x_low, x_high = sorted(ax.get_xlim())
+    y_low, y_high = sorted(ax.get_ylim())
+    for line in ax.lines:
+        if line.get_gid() == _ZERO:
+            xs = np.asarray(line.get_xdata())
+            vertical = bool(xs[0] == xs[-1])
+            line.set_visible(bool(x_low < 0 < x_high) if vertical else bool(y_low < 0 < y_high))
 
 
 def _tick_labels(
@@ -200,9 +267,37 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
         overhang = text_width(labels[-1], sizes.font) / 2.0
         right = max(sizes.pad, overhang + 0.3 * px)
         left = max(left, text_width(labels[0], sizes.font) / 2.0 + 0.3 * px)
-        for ax in axes:
-            position = ax.get_position()
-            ax.set_position((left / w, position.y0, max(w - left - right, 1.0) / w, position.height))
+    width = max(w - left - right, 1.0)
+    # Axis labels go where the layout reserved room for them, so matplotlib need not measure
+    # the tick labels at draw time to place them.
+    for ax, widest in zip(axes, lefts, strict=True):
+        position = ax.get_position()
+        ax.set_position((left / w, position.y0, width / w, position.height))
+        ax.yaxis.set_label_coords(-(tick_room + widest + pt_to_px(sizes.label_pad)) / width, 0.5)
+        ax.xaxis.set_label_coords(0.5, -(tick_room + line + pt_to_px(sizes.label_pad)) / panel_h)
+        centre = left + width / 2.0
+        _fit_title(ax, 2.0 * min(centre, w - centre) - px, sizes)
+
+
+def _fit_title(ax: Axes, room: float, sizes: Sizes) -> None:
+    """Shrink a title that is wider than ``room`` pixels, down to the smallest font, then elide it."""
+    title = ax.title
+    text = title.get_text()
+    width = text_width(text, sizes.title_font)
+    if width <= room:
+        return
+    size = max(MIN_FONT, sizes.title_font * room / width)
+    title.set_fontsize(size)
+    title.set_text(elide(text, room, size))
+
+
+def elide(text: str, room: float, size: float) -> str:
+    """``text``, cut and ended with an ellipsis if it is wider than ``room`` pixels at ``size`` points."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def encode(figure: Figure, options: ImageOptions, title: str) -> Image | np.ndarray:
@@ -211,7 +306,7 @@ def encode(figure: Figure, options: ImageOptions, title: str) -> Image | np.ndar
         out = io.BytesIO()
         FigureCanvasSVG(figure).print_svg(out, metadata={"Date": None, "Title": title})  # type: ignore[no-untyped-call]
         return Image(_css_size(out.getvalue(), options), ImageFormat.svg)
-    canvas = FigureCanvasAgg(figure)
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
     canvas.draw()  # type: ignore[no-untyped-call]
     pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
     return np.asarray(pixels)[:, :, :3].copy()

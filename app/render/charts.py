@@ -24,8 +24,8 @@ from .canvas import (
     encode,
     finish,
     label_axes,
-    new_figure,
     place_axes,
+    pooled_figure,
 )
 from .style import MAX_SERIES, PALETTES, Palette, series_style
 
@@ -158,25 +158,19 @@ def render_lines(
     if not 1 <= len(lines) <= MAX_SERIES:
         raise ValueError(f"a line chart takes 1 to {MAX_SERIES} series, got {len(lines)}")
     palette = PALETTES[options.theme]
-    with RENDER_LOCK:
-        figure, (ax,), sizes = new_figure(options, 1)
-        try:
-            if log_y:
-                ax.set_yscale("log")
-            for index, line in enumerate(lines):
-                colour, dashes = series_style(index, options.theme)
-                y = _finite(np.asarray(line.y, dtype=np.float64), positive=log_y)
-                ax.plot(line.x, y, color=colour, linestyle=dashes, linewidth=sizes.line_width, label=line.label)
-            xs = [np.asarray(line.x, dtype=np.float64) for line in lines]
-            _set_xlim(ax, np.concatenate(xs) if xs else np.zeros(0))
-            _set_ylim(ax, [_finite(np.asarray(line.y, dtype=np.float64), positive=log_y) for line in lines], log_y)
-            _draw_shades(ax, shades, with_labels=True)
-            label_axes(ax, Panel(title, ylabel, xlabel), palette, sizes)
-            draw_zero_lines(ax, palette)
-            _legend(ax, palette, sizes)
-            drawn = _draw(figure, [ax], options, sizes, title)
-        finally:
-            figure.clear()
+    with RENDER_LOCK, pooled_figure(options, 1, log_y=log_y) as (figure, (ax,), sizes):
+        for index, line in enumerate(lines):
+            colour, dashes = series_style(index, options.theme)
+            y = _finite(np.asarray(line.y, dtype=np.float64), positive=log_y)
+            ax.plot(line.x, y, color=colour, linestyle=dashes, linewidth=sizes.line_width, label=line.label)
+        xs = [np.asarray(line.x, dtype=np.float64) for line in lines]
+        _set_xlim(ax, np.concatenate(xs) if xs else np.zeros(0))
+        _set_ylim(ax, [_finite(np.asarray(line.y, dtype=np.float64), positive=log_y) for line in lines], log_y)
+        _draw_shades(ax, shades, with_labels=True)
+        label_axes(ax, Panel(title, ylabel, xlabel), palette, sizes)
+        draw_zero_lines(ax)
+        _legend(ax, palette, sizes)
+        drawn = _draw(figure, [ax], options, sizes, title)
     return finish(drawn)
 
 
@@ -193,36 +187,32 @@ def _render_curves(
 ) -> Image:
     palette = PALETTES[options.theme]
     x = np.asarray(x, dtype=np.float64)
-    with RENDER_LOCK:
-        figure, axes, sizes = new_figure(options, len(panels))
-        try:
-            top = axes[0]
-            for index, curve in enumerate(curves):
-                colour, dashes = series_style(index, options.theme)
-                style: dict[str, Any] = {"color": colour, "linestyle": dashes, "linewidth": sizes.line_width}
-                xs, ys = _with_kinks(x, np.asarray(curve.y, dtype=np.float64), curve.kinks, "y")
-                top.plot(xs, ys, label=curve.label, **style)
-                if len(axes) > 1 and curve.dy is not None:
-                    xd, yd = _with_kinks(x, np.asarray(curve.dy, dtype=np.float64), curve.kinks, "dy")
-                    axes[1].plot(xd, yd, **style)
-            _set_xlim(top, x)
-            _set_ylim(top, [_finite(np.asarray(c.y, dtype=np.float64)) for c in curves], False)
-            if len(axes) > 1:
-                dys = [_finite(np.asarray(c.dy, dtype=np.float64)) for c in curves if c.dy is not None]
-                _set_ylim(axes[1], dys, False)
-            for index, curve in enumerate(curves):
-                _mark_kinks(axes, curve.kinks, series_style(index, options.theme)[0], palette, sizes)
-            for ax_index, ax in enumerate(axes):
-                _draw_shades(ax, shades, with_labels=ax_index == 0)
-            _draw_marks(top, marks, palette, sizes)
-            for ax, panel in zip(axes, panels, strict=True):
-                label_axes(ax, panel, palette, sizes)
-                draw_zero_lines(ax, palette)
-            if legend:
-                _legend(top, palette, sizes)
-            drawn = _draw(figure, axes, options, sizes, title)
-        finally:
-            figure.clear()
+    with RENDER_LOCK, pooled_figure(options, len(panels)) as (figure, axes, sizes):
+        top = axes[0]
+        for index, curve in enumerate(curves):
+            colour, dashes = series_style(index, options.theme)
+            style: dict[str, Any] = {"color": colour, "linestyle": dashes, "linewidth": sizes.line_width}
+            xs, ys = _with_kinks(x, np.asarray(curve.y, dtype=np.float64), curve.kinks, "y")
+            top.plot(xs, ys, label=curve.label, **style)
+            if len(axes) > 1 and curve.dy is not None:
+                xd, yd = _with_kinks(x, np.asarray(curve.dy, dtype=np.float64), curve.kinks, "dy")
+                axes[1].plot(xd, yd, **style)
+        _set_xlim(top, x)
+        _set_ylim(top, [_finite(np.asarray(c.y, dtype=np.float64)) for c in curves], False)
+        if len(axes) > 1:
+            dys = [_finite(np.asarray(c.dy, dtype=np.float64)) for c in curves if c.dy is not None]
+            _set_ylim(axes[1], dys, False)
+        for index, curve in enumerate(curves):
+            _mark_kinks(axes, curve.kinks, series_style(index, options.theme)[0], palette, sizes)
+        for ax_index, ax in enumerate(axes):
+            _draw_shades(ax, shades, with_labels=ax_index == 0)
+        _draw_marks(top, marks, palette, sizes)
+        for ax, panel in zip(axes, panels, strict=True):
+            label_axes(ax, panel, palette, sizes)
+            draw_zero_lines(ax)
+        if legend:
+            _legend(top, palette, sizes)
+        drawn = _draw(figure, axes, options, sizes, title)
     return finish(drawn)
 
 
@@ -289,6 +279,10 @@ def _set_xlim(ax: Axes, x: Array) -> None:
     finite = x[np.isfinite(x)]
     if finite.size and finite.max() > finite.min():
         ax.set_xlim(float(finite.min()), float(finite.max()))
+    else:
+        # Always set: a reused figure must not keep the previous plot's limits.
+        centre = float(finite[0]) if finite.size else 0.0
+        ax.set_xlim(centre - 1.0, centre + 1.0)
 
 
 def _set_ylim(ax: Axes, series: Sequence[Array], log: bool) -> None:
@@ -298,8 +292,9 @@ def _set_ylim(ax: Axes, series: Sequence[Array], log: bool) -> None:
         return
     low, high = float(finite.min()), float(finite.max())
     if log:
-        low_log, high_log = np.log10(low), np.log10(high)
-        margin = max(0.05 * (high_log - low_log), 0.25)
+        low_log, high_log = float(np.log10(low)), float(np.log10(high))
+        # At least two decades, so that at least two powers of ten are labelled.
+        margin = max(0.05 * (high_log - low_log), (2.0 - (high_log - low_log)) / 2.0)
         ax.set_ylim(10 ** (low_log - margin), 10 ** (high_log + margin))
         return
     # Never zoom in so far that ticks need more than a few significant digits.

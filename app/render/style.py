@@ -75,6 +75,9 @@ def series_style(index: int, theme: Theme) -> tuple[str, str | tuple[int, tuple[
     return palette.series[index % len(palette.series)], LINE_STYLES[index % len(LINE_STYLES)]
 
 
+MIN_FONT = 4.0
+
+
 def font_size(width: float, height: float, panels: int) -> float:
     """Base font size in points: 10 at the article's 640x480, smaller on small figures."""
     by_width = width / 64.0

@@ -1,0 +1,211 @@
+import struct
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from app.render import (
+    MAX_SERIES,
+    Curve,
+    Image,
+    ImageFormat,
+    ImageOptions,
+    Kink,
+    Line,
+    Marks,
+    Shade,
+    Theme,
+    charts,
+    render_function,
+    render_lines,
+    render_overlay,
+)
+from app.render.canvas import clear_pool
+from app.render.style import LINE_STYLES, PALETTES
+
+X = np.linspace(-5.0, 5.0, 101)
+RELU_KINK = Kink(0.0, 0.0, 0.0, 0.0, 1.0)
+
+
+def relu(options: ImageOptions, label: str = "ReLU") -> Image:
+    return render_function(
+        X, np.maximum(X, 0.0), (X > 0).astype(float), label=label, options=options, kinks=[RELU_KINK]
+    )
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "scale"),
+    [(640, 480, 1), (100, 100, 1), (113, 257, 3), (640, 480, 2), (1999, 101, 1), (333, 777, 4)],
+)
+def test_png_is_exactly_width_times_scale_by_height_times_scale(width: int, height: int, scale: int) -> None:
+    image = relu(ImageOptions(width, height, scale))
+    assert image.format is ImageFormat.png
+    assert image.media_type == "image/png"
+    assert png_size(image.data) == (width * scale, height * scale)
+
+
+def test_svg_is_well_formed_with_css_size_and_titles() -> None:
+    image = relu(ImageOptions(500, 300, format=ImageFormat.svg), label="Leaky ReLU")
+    assert image.media_type == "image/svg+xml"
+    root = ET.fromstring(image.data)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert (root.get("width"), root.get("height")) == ("500px", "300px")
+    assert root.findtext("{http://www.w3.org/2000/svg}title") == "Leaky ReLU"
+    # Text is drawn as paths; matplotlib names each text in a comment beside it.
+    assert b"<!-- Leaky ReLU -->" in image.data
+    assert b"<!-- Derivative of Leaky ReLU -->" in image.data
+
+
+def test_one_panel_without_derivative() -> None:
+    image = render_function(X, X, None, label="Identity", options=ImageOptions(format=ImageFormat.svg))
+    assert b"<!-- Identity -->" in image.data
+    assert b"Derivative" not in image.data
+
+
+def test_equal_inputs_give_equal_bytes_from_fresh_and_reused_figures() -> None:
+    for fmt in ImageFormat:
+        options = ImageOptions(format=fmt)
+        clear_pool()
+        fresh = relu(options).data
+        # Something else drawn on the kept figure in between must leave no trace.
+        other = render_overlay(
+            X, [Curve("tanh", np.tanh(X), 1 - np.tanh(X) ** 2)], options=options, shades=[Shade("s", ((1.0, 5.0),))]
+        )
+        assert other.data != fresh
+        assert relu(options).data == fresh
+
+
+def test_light_and_dark_themes_and_grid_differ() -> None:
+    light = relu(ImageOptions()).data
+    assert relu(ImageOptions(theme=Theme.dark)).data != light
+    assert relu(ImageOptions(grid=False)).data != light
+
+
+def test_concurrent_rendering_gives_the_same_bytes_as_serial() -> None:
+    jobs: list[Callable[[], Image]] = [
+        lambda: relu(ImageOptions()),
+        lambda: relu(ImageOptions(300, 200, 2, Theme.dark)),
+        lambda: relu(ImageOptions(format=ImageFormat.svg)),
+        lambda: render_lines(
+            [Line("a", X, np.exp(X)), Line("b", X, np.exp(-X))], options=ImageOptions(), title="t", log_y=True
+        ),
+    ]
+    serial = [job().data for job in jobs]
+    results: dict[tuple[int, int], bytes] = {}
+    errors: list[BaseException] = []
+
+    def worker(thread: int) -> None:
+        try:
+            for round_ in range(2):
+                for index, job in enumerate(jobs):
+                    results[(thread, round_ * len(jobs) + index)] = job().data
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(results) == 3 * 2 * len(jobs)
+    for (_, index), data in results.items():
+        assert data == serial[index % len(jobs)]
+
+
+def test_overlay_series_have_distinct_colours_and_dash_patterns() -> None:
+    for theme in Theme:
+        colours = PALETTES[theme].series
+        assert len(set(colours)) == MAX_SERIES
+    assert len(set(map(str, LINE_STYLES))) == MAX_SERIES
+
+
+def test_nan_and_inf_leave_gaps_instead_of_failing() -> None:
+    y = np.where(X < 0, np.nan, np.sqrt(np.abs(X)))
+    dy = np.where(X <= 0, np.nan, 0.5 / np.sqrt(np.abs(X) + 1e-300))
+    dy[-1] = np.inf
+    curves = [Curve("sqrt", y, dy), Curve("nothing", np.full_like(X, np.nan), np.full_like(X, np.nan))]
+    image = render_overlay(X, curves, options=ImageOptions())
+    assert png_size(image.data) == (640, 480)
+    empty = render_function(X, np.full_like(X, np.nan), None, label="undefined", options=ImageOptions())
+    assert png_size(empty.data) == (640, 480)
+
+
+def test_overlay_takes_one_to_eight_curves() -> None:
+    curves = [Curve(f"x*{k}", X * k, np.full_like(X, k)) for k in range(1, MAX_SERIES + 1)]
+    assert render_overlay(X, curves, options=ImageOptions()).data
+    with pytest.raises(ValueError, match="1 to 8"):
+        render_overlay(X, [*curves, curves[0]], options=ImageOptions())
+    with pytest.raises(ValueError, match="1 to 8"):
+        render_overlay(X, [], options=ImageOptions())
+
+
+def test_shades_and_marks_get_legend_entries() -> None:
+    image = render_function(
+        X,
+        np.tanh(X),
+        1 - np.tanh(X) ** 2,
+        label="Tanh",
+        options=ImageOptions(format=ImageFormat.svg),
+        shades=[Shade("saturation", ((-5.0, -2.0), (2.0, 5.0)))],
+        marks=[Marks("zeros", (0.0,))],
+    )
+    assert b"<!-- saturation -->" in image.data
+    assert b"<!-- zeros -->" in image.data
+
+
+def test_line_chart_with_log_y_ignores_non_positive_values() -> None:
+    y = np.exp(-X)
+    y[:10] = 0.0
+    y[10] = -1.0
+    image = render_lines(
+        [Line("gradient", X, y)], options=ImageOptions(format=ImageFormat.svg), title="Gradient flow", log_y=True
+    )
+    assert b"<!-- Gradient flow -->" in image.data
+    ET.fromstring(image.data)
+
+
+def _texts_inside(figure: Figure) -> list[str]:
+    """The axes whose drawn parts (ticks, tick labels, titles, axis labels, legend) leave the figure."""
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    bounds = figure.bbox
+    outside = []
+    for ax in figure.axes:
+        box = ax.get_tightbbox(renderer)
+        assert box is not None
+        if box.x0 < bounds.x0 - 0.5 or box.y0 < bounds.y0 - 0.5 or box.x1 > bounds.x1 + 0.5 or box.y1 > bounds.y1 + 0.5:
+            outside.append(f"{ax.get_title()!r}: {box} outside {bounds}")
+    return outside
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(100, 100), (100, 4000), (4000, 100), (640, 480), (1600, 400), (400, 1600), (150, 120)]
+)
+@pytest.mark.parametrize(
+    ("label", "scale_y"), [("Leaky ReLU (negative_slope=0.01)", 1.0), ("ReLU", 1e6), ("ReLU", 1e-7), ("ReLU", -3e5)]
+)
+def test_no_text_is_clipped(
+    monkeypatch: pytest.MonkeyPatch, width: int, height: int, label: str, scale_y: float
+) -> None:
+    clipped: list[list[str]] = []
+    encode = charts.encode
+
+    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
+        drawn = encode(figure, options, title)
+        clipped.append(_texts_inside(figure))
+        return drawn
+
+    monkeypatch.setattr(charts, "encode", checked)
+    x = np.linspace(-1e5, 3e5, 50)
+    render_function(x, np.maximum(x, 0) * scale_y, (x > 0) * scale_y, label=label, options=ImageOptions(width, height))
+    assert clipped == [[]]
