@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     EXPR_MAX_DEPTH: int = 64
     EXPR_MAX_LITERAL: float = 1e9
     EXPR_MAX_EXPONENT: float = 100.0
+    # Work per request: expression nodes x grid points, summed over the curves (about 0.1 s per 1e6).
+    EXPR_MAX_WORK: int = 5_000_000
     # Curves overlaid by /v1/compare, and the length of a legend label.
     COMPARE_MAX_CURVES: int = 8
     COMPARE_MAX_LABEL_LENGTH: int = 80

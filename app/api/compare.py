@@ -14,7 +14,7 @@ from app.render import MAX_SERIES, Curve, Image, ImageOptions, render_overlay
 from app.schemas import CompareResponse
 
 from .deps import FormatQuery, RangeDep, XRange, validation_error
-from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, compile_query
+from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, check_work, compile_query
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, Format, columns_response, json_response, negotiate
@@ -85,6 +85,7 @@ def read_compare_values(
     CSV and NPY give the columns x, y1, dy1, y2, dy2, ... in the order of `f` (empty cells
     in CSV and nan in NPY where a curve is undefined).
     """
+    check_work(curves.expressions, x_range)
     chosen = negotiate(request, fmt)
     x = x_range.points()
     results = [evaluate(e, x, method) for e in curves.expressions]
@@ -125,6 +126,7 @@ def read_compare_plot(
     method: MethodQuery = Method.analytic,
 ) -> Response:
     """PNG (default) or SVG of up to 8 curves over their derivatives, each with its colour and dash pattern."""
+    check_work(curves.expressions, x_range)
     key = {
         "plot": "compare",
         "curves": [[e.text, label] for e, label in zip(curves.expressions, curves.labels, strict=True)],

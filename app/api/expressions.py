@@ -14,7 +14,7 @@ from app.core.expressions import Expression, ExpressionError, Limits, compile_ex
 from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesResponse
 
-from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, validation_error
+from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_repeated_query, validation_error
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plots import _kink
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
@@ -49,8 +49,22 @@ def compile_query(text: str, loc: tuple[str | int, ...]) -> Expression:
         raise validation_error(loc, str(exc), text) from None
 
 
+def check_work(expressions: list[Expression], x_range: XRange) -> None:
+    """A 422 on ``num`` when nodes x points, over every expression, exceed ``EXPR_MAX_WORK``."""
+    nodes = sum(e.size for e in expressions)
+    if nodes * x_range.num > settings.EXPR_MAX_WORK:
+        most = max(settings.EXPR_MAX_WORK // nodes, 1)
+        raise validation_error(
+            ("query", "num"),
+            f"{nodes} expression nodes x {x_range.num} points is more work than allowed "
+            f"({settings.EXPR_MAX_WORK:,}); use num <= {most} or a simpler expression",
+            x_range.num,
+        )
+
+
 def reject_unknown_query(request: Request) -> None:
     """A query parameter the route does not declare is a 422, as on the activation routes."""
+    reject_repeated_query(request)
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
@@ -92,6 +106,7 @@ def read_expression_values(
     JSON echoes the normalised expression and counts the undefined points (`undefined`,
     `undefined_dy`); CSV leaves their cells empty and NPY holds nan there.
     """
+    check_work([expression], x_range)
     chosen = negotiate(request, fmt)
     x = x_range.points()
     curve = evaluate(expression, x, method)
@@ -122,6 +137,7 @@ def read_expression_plot(
     method: MethodQuery = Method.analytic,
 ) -> Response:
     """PNG (default) or SVG of the expression over its derivative; undefined points leave gaps."""
+    check_work([expression], x_range)
     key = {
         "plot": "expression",
         "expr": expression.text,

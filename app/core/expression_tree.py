@@ -145,3 +145,18 @@ def default_label(node: Node) -> str:
         ]
         return node.activation.label + (f" ({', '.join(changed)})" if changed else "")
     return to_text(node)
+
+
+def count_nodes(node: Node) -> int:
+    """The number of nodes: the cost of one evaluation, per point, in array operations."""
+    if isinstance(node, Number | Variable):
+        return 1
+    if isinstance(node, Negate):
+        return 1 + count_nodes(node.operand)
+    if isinstance(node, Binary):
+        return 1 + count_nodes(node.left) + count_nodes(node.right)
+    if isinstance(node, Power):
+        return 1 + count_nodes(node.base)
+    if isinstance(node, Elementary):
+        return 1 + sum(count_nodes(a) for a in node.args)
+    return 1 + count_nodes(node.arg)

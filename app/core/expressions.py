@@ -19,7 +19,7 @@ import numpy as np
 from app.core.evaluate import Method, central_difference
 from app.core.expression_eval import forward
 from app.core.expression_parser import Limits, parse
-from app.core.expression_tree import ExpressionError, Node, default_label, to_text
+from app.core.expression_tree import ExpressionError, Node, count_nodes, default_label, to_text
 from app.core.functions import Array
 
 __all__ = ["Curve", "Expression", "ExpressionError", "Limits", "compile_expression", "evaluate"]
@@ -27,11 +27,12 @@ __all__ = ["Curve", "Expression", "ExpressionError", "Limits", "compile_expressi
 
 @dataclass(frozen=True)
 class Expression:
-    """A parsed expression: its normalised text, its tree and a label for legends."""
+    """A parsed expression: its normalised text, its tree, a label for legends, and its size in nodes."""
 
     text: str
     tree: Node
     label: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Curve:
 def compile_expression(text: str, limits: Limits) -> Expression:
     """Parse and normalise ``text``; raise ExpressionError saying what is wrong and where."""
     tree = parse(text, limits)
-    return Expression(to_text(tree), tree, default_label(tree))
+    return Expression(to_text(tree), tree, default_label(tree), count_nodes(tree))
 
 
 def evaluate(expression: Expression, x: Array, method: Method = Method.analytic) -> Curve:

@@ -132,3 +132,13 @@ def test_overlay_plot_is_keyed_on_labels_and_normalised_expressions(client: Test
 def test_overlay_plot_of_nine_curves_is_a_422(client: TestClient) -> None:
     r = client.get("/v1/compare/plot", params={"f": [*EIGHT, "relu"]})
     assert r.status_code == 422
+
+
+def test_work_is_bounded_over_all_curves(client: TestClient) -> None:
+    num = settings.MAX_NUM
+    ten = "+".join(["mish"] * 10)  # 19 nodes
+    assert 19 * num <= settings.EXPR_MAX_WORK < 8 * 19 * num
+    assert client.get("/v1/compare/values", params={"f": [ten], "num": num, "format": "npy"}).status_code == 200
+    r = client.get("/v1/compare/values", params={"f": [ten] * 8, "num": num})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["query", "num"]

@@ -168,3 +168,15 @@ def test_plot_rejects_a_bad_expression_with_a_422(client: TestClient) -> None:
     r = client.get("/v1/expressions/plot", params={"expr": "x.__class__"})
     assert r.status_code == 422
     assert "at character 1" in r.json()["detail"][0]["msg"]
+
+
+def test_work_is_bounded_by_nodes_times_points(client: TestClient) -> None:
+    heavy = "+".join(["mish"] * 60)  # 60 calls of x and 59 sums: 179 nodes
+    r = client.get("/v1/expressions/values", params={"expr": heavy, "num": settings.MAX_NUM})
+    assert r.status_code == 422
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["query", "num"]
+    most = settings.EXPR_MAX_WORK // 179
+    assert f"num <= {most}" in error["msg"]
+    assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most}).status_code == 200
+    assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most + 1}).status_code == 422
