@@ -9,8 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.config import settings
 from app.core.evaluate import Method
 
-# Strict: JSON true or "1" is not a number here (lax validation would read them as 1.0).
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 ParamValue = FiniteFloat | str
 
 
