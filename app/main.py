@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import activations, analysis, compare, docs, errors, expressions, health, limits, plots
+from app.api import activations, analysis, compare, docs, errors, explorer, expressions, health, limits, plots
 from app.config import settings
 
 
@@ -41,3 +41,4 @@ app.include_router(compare.router)
 app.include_router(analysis.function_router)
 app.include_router(analysis.router)
 docs.install(app)
+explorer.install(app)

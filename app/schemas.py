@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.config import settings
 from app.core.evaluate import Method
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# Strict: JSON true or "1" is not a number here (lax validation would read them as 1.0).
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 ParamValue = FiniteFloat | str
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
@@ -99,8 +100,40 @@ def _declared_query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
+def _list_query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params if _takes_many(p.field_info.annotation)}
+    for sub in dependant.dependencies:
+        names |= _list_query_names(sub)
+    return names
+
+
+def _takes_many(annotation: Any) -> bool:
+    """list[str], or list[str] | None."""
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return get_origin(annotation) in (Union, UnionType) and any(_takes_many(arg) for arg in get_args(annotation))
+
+
+_lists: dict[int, frozenset[str]] = {}
+
+
+def reject_repeated_query(request: Request) -> None:
+    """A query parameter that takes one value, given twice, is a 422 rather than a silent choice of one."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    lists = _lists.get(id(route))
+    if lists is None:
+        lists = _lists[id(route)] = frozenset(_list_query_names(route.dependant))
+    for key in request.query_params:
+        count = len(request.query_params.getlist(key))
+        if count > 1 and key not in lists:
+            raise validation_error(("query", key), f"{key[:40]} is given {count} times; give it once")
+
+
 def get_function_params(request: Request, activation: ActivationDep) -> Params:
     """The function's parameters from the query string: every other unknown name is a 422."""
+    reject_repeated_query(request)
     route = request.scope.get("route")
     declared = _declared_query_names(route) if isinstance(route, APIRoute) else frozenset()
     given: dict[str, str] = {}

@@ -17,6 +17,12 @@ ASSETS_URL = "/docs-assets"
 ASSETS_DIR = str(files("fastapi_offline") / "static")
 FAVICON_URL = f"{ASSETS_URL}/favicon.png"
 
+# The pages may load nothing from elsewhere: ReDoc's side menu, for one, would fetch a logo from its CDN.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; object-src 'none'"
+)
+
 SWAGGER_UI_PARAMETERS = {
     # No schema validator badge: it would send the document to an outside service.
     "validatorUrl": None,
@@ -36,7 +42,7 @@ def install(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False, tags=["pages"])
     def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=root + openapi_url,
             title=f"{app.title} – API docs",
             swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
@@ -45,6 +51,7 @@ def install(app: FastAPI) -> None:
             oauth2_redirect_url=oauth2_redirect_url,
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
         )
+        return _self_contained(page)
 
     @app.get(oauth2_redirect_url, include_in_schema=False, tags=["pages"])
     def swagger_ui_redirect() -> HTMLResponse:
@@ -53,10 +60,16 @@ def install(app: FastAPI) -> None:
     @app.get("/redoc", include_in_schema=False, tags=["pages"])
     def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=root + openapi_url,
             title=f"{app.title} – reference",
             redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
             redoc_favicon_url=root + FAVICON_URL,
             with_google_fonts=False,
         )
+        return _self_contained(page)
+
+
+def _self_contained(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return page

@@ -14,7 +14,7 @@ from app.core.expressions import Expression, ExpressionError, Limits, compile_ex
 from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesResponse
 
-from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, validation_error
+from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_repeated_query, validation_error
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plots import _kink
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
@@ -64,6 +64,7 @@ def check_work(expressions: list[Expression], x_range: XRange) -> None:
 
 def reject_unknown_query(request: Request) -> None:
     """A query parameter the route does not declare is a 422, as on the activation routes."""
+    reject_repeated_query(request)
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return

@@ -50,3 +50,12 @@ def test_openapi_document_has_no_default_docs_routes(client: TestClient) -> None
     assert "/docs" not in paths
     assert "/redoc" not in paths
     assert "/" not in paths
+
+
+def test_docs_pages_forbid_loading_from_other_hosts(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        policy = client.get(page).headers["content-security-policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["default-src"] == "'self'"
+        assert directives["img-src"] == "'self' data:"
+        assert "http" not in policy

@@ -1,0 +1,39 @@
+"""/docs in a real browser: Swagger UI renders every operation, and nothing is fetched from outside."""
+
+from __future__ import annotations
+
+from .conftest import screenshot
+
+
+def test_swagger_ui_renders_every_operation_offline(new_page, base_url: str) -> None:
+    page, log = new_page()
+    page.goto(f"{base_url}/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    spec = page.evaluate("fetch('/openapi.json').then(r => r.json())")
+    expected = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+    shown = page.eval_on_selector_all(
+        ".opblock-summary",
+        "els => els.map(e => [e.querySelector('.opblock-summary-method').textContent,"
+        " e.querySelector('.opblock-summary-path').getAttribute('data-path')])",
+    )
+    assert {tuple(pair) for pair in shown} == expected
+    assert page.locator(".opblock-tag").count() >= 4
+    screenshot(page, "docs-desktop-light")
+    page.locator(".opblock-summary").first.click()
+    page.wait_for_selector(".opblock-body", timeout=10_000)
+    assert log.sent_outside() == []
+    assert any(url.endswith("/docs-assets/swagger-ui-bundle.js") for url in log.requests)
+    assert log.errors == []
+
+
+def test_redoc_renders_offline(new_page, base_url: str) -> None:
+    page, log = new_page(width=1280, height=900)
+    page.goto(f"{base_url}/redoc")
+    page.wait_for_selector("[data-section-id]", timeout=30_000)
+    assert page.locator("h1").first.text_content() is not None
+    screenshot(page, "redoc-desktop-light", full_page=False)
+    assert log.sent_outside() == []
+    # ReDoc's side menu asks for a logo from its CDN; the page's Content-Security-Policy stops it.
+    assert all("cdn.redoc.ly/redoc/logo-mini.svg" in url for url in log.blocked)
+    refused = [e for e in log.errors if "Content Security Policy" in e and "cdn.redoc.ly/redoc/logo-mini.svg" in e]
+    assert [e for e in log.errors if e not in refused] == []
