@@ -7,6 +7,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 
+from app.core.analysis import bind
 from app.core.evaluate import Method, evaluate
 from app.core.registry import Activation, Params
 from app.render import Image, ImageOptions, Kink, render_function
@@ -14,6 +15,7 @@ from app.render import Image, ImageOptions, Kink, render_function
 from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, XRange
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
+from .shading import ShadeDep, ShadeKind, overlays
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
 
@@ -34,6 +36,7 @@ def read_plot(
     x_range: PlotRangeDep,
     params: ParamsDep,
     options: PlotOptionsDep,
+    shade: ShadeDep,
     derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
     method: Annotated[Method, Query(description="derivative: analytic (exact) or numeric")] = Method.analytic,
 ) -> Response:
@@ -46,21 +49,29 @@ def read_plot(
         "derivative": derivative,
         # The method changes nothing when the derivative is not drawn.
         "method": method if derivative else Method.analytic,
+        "shade": sorted(shade),
         "options": options,
     }
     return plot_response(
-        request, key, lambda: plot_activation(activation, x_range, params, options, derivative, method)
+        request, key, lambda: plot_activation(activation, x_range, params, options, derivative, method, shade)
     )
 
 
 def plot_activation(
-    activation: Activation, x_range: XRange, params: Params, options: ImageOptions, derivative: bool, method: Method
+    activation: Activation,
+    x_range: XRange,
+    params: Params,
+    options: ImageOptions,
+    derivative: bool,
+    method: Method,
+    shade: frozenset[ShadeKind] = frozenset(),
 ) -> Image:
-    """Evaluate the function on the grid and draw it (and f') with its kinks."""
+    """Evaluate the function on the grid and draw it (and f') with its kinks, and any shading asked for."""
     x = x_range.points()
     y, dy = evaluate(activation, x, params, derivative=derivative, method=method)
     kinks = [_kink(activation, params, at) for at in activation.kink_points(params)]
-    return render_function(x, y, dy, label=activation.label, options=options, kinks=kinks)
+    shades, marks = overlays(bind(activation, params), x, shade)
+    return render_function(x, y, dy, label=activation.label, options=options, kinks=kinks, shades=shades, marks=marks)
 
 
 def _kink(activation: Activation, params: Params, at: float) -> Kink:

@@ -265,3 +265,45 @@ def test_cost_over_the_work_limit_is_422(client: TestClient) -> None:
     response = client.get("/v1/analysis/cost", params={"n": settings.COST_MAX_N, "repeats": settings.COST_MAX_REPEATS})
     assert response.status_code == 422
     assert "COST_MAX_WORK" in details(response)[0]["msg"]
+
+
+# --- shade=saturation,zeros on the plot endpoints ----------------------------------------------
+
+
+def test_shading_computes_the_saturated_and_zero_intervals_for_the_renderer() -> None:
+    from app.api.shading import ShadeKind, overlays
+    from app.core import analysis, registry
+    from app.core.evaluate import grid
+
+    relu = registry.get("relu")
+    shades, marks = overlays(analysis.bind(relu, {}), grid(-5, 5, 100), frozenset(ShadeKind))
+    assert [(s.label, s.intervals) for s in shades] == [
+        ("saturated: |f′| < 0.01", ((-5.0, 0.0),)),
+        ("f(x) = 0 exactly", ((-5.0, 0.0),)),
+    ]
+    assert marks == []
+    tanh = registry.get("tanh")
+    shades, marks = overlays(analysis.bind(tanh, {}), grid(-5, 5, 100), frozenset({ShadeKind.zeros}))
+    assert shades == []
+    assert [(m.label, m.x) for m in marks] == [("zero of f", (0.0,))]
+
+
+def test_function_plot_with_shading_is_a_different_picture(client: TestClient) -> None:
+    plain = client.get("/v1/activations/sigmoid/plot", params={"x_min": -10, "x_max": 10})
+    shaded = client.get("/v1/activations/sigmoid/plot", params={"x_min": -10, "x_max": 10, "shade": "saturation,zeros"})
+    assert plain.status_code == shaded.status_code == 200
+    assert shaded.headers["content-type"] == "image/png"
+    assert shaded.headers["etag"] != plain.headers["etag"]
+    same = client.get(
+        "/v1/activations/sigmoid/plot",
+        params=[("x_min", -10), ("x_max", 10), ("shade", "zeros"), ("shade", "saturation")],
+    )
+    assert same.headers["etag"] == shaded.headers["etag"]
+
+
+def test_an_unknown_shade_is_422(client: TestClient) -> None:
+    response = client.get("/v1/activations/relu/plot", params={"shade": "saturation,kinks"})
+    assert response.status_code == 422
+    (error,) = details(response)
+    assert error["loc"] == ["query", "shade", 0]
+    assert "kinks" in error["msg"]
