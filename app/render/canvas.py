@@ -11,7 +11,7 @@ import io
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,15 +19,16 @@ from enum import StrEnum
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import XAxis, YAxis
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 from PIL import Image as PILImage
 
 from .style import FONT_FAMILY, MIN_FONT, PALETTES, PX_PER_INCH, Palette, Theme, font_size, pt_to_px, text_width
-from .ticks import CompactFormatter
+from .ticks import compact_labels, linear_ticks, log_labels, log_ticks
 
 RENDER_LOCK = threading.Lock()
 
@@ -195,11 +196,8 @@ def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool, log_y: boo
         pad=sizes.tick_pad,
         width=0.8,
     )
-    ax.xaxis.set_major_formatter(CompactFormatter())
     if log_y:
         ax.yaxis.set_minor_formatter(NullFormatter())
-    else:
-        ax.yaxis.set_major_formatter(CompactFormatter())
     if grid:
         ax.grid(True, color=palette.grid, linewidth=0.6, linestyle=(0, (4.0, 3.0)))
         ax.set_axisbelow(True)
@@ -222,15 +220,33 @@ def draw_zero_lines(ax: Axes) -> None:
             line.set_visible(bool(x_low < 0 < x_high) if vertical else bool(y_low < 0 < y_high))
 
 
-def _tick_labels(
-    axis_ticks: Callable[[], Sequence[float]], limits: tuple[float, float], ax: Axes, y: bool
-) -> list[str]:
-    low, high = sorted(limits)
-    span = high - low
-    locs = [v for v in axis_ticks() if low - 1e-9 * span <= v <= high + 1e-9 * span]
-    formatter = ax.yaxis.get_major_formatter() if y else ax.xaxis.get_major_formatter()
-    formatter.set_locs(locs)
-    return list(formatter.format_ticks(locs))
+def _y_ticks(ax: Axes, panel_h: float, sizes: Sizes) -> tuple[list[float], list[str]]:
+    low, high = sorted(ax.get_ylim())
+    bins = int(np.clip(panel_h // (2.2 * sizes.px), 1, 8))
+    if ax.get_yscale() == "log":
+        values = log_ticks(low, high, bins + 1)
+        return values, log_labels(values)
+    values = linear_ticks(low, high, bins)
+    return values, compact_labels(values)
+
+
+def _x_ticks(ax: Axes, width: float, sizes: Sizes) -> tuple[list[float], list[str]]:
+    """As many x ticks as fit side by side with a gap of an em between labels."""
+    low, high = sorted(ax.get_xlim())
+    bins = int(np.clip(width // (3.0 * sizes.px), 1, 9))
+    while True:
+        values = linear_ticks(low, high, bins)
+        labels = compact_labels(values)
+        needed = sum(text_width(label, sizes.font) + sizes.px for label in labels)
+        if needed <= width or bins == 1:
+            return values, labels
+        bins -= 1
+
+
+def _fix_ticks(axis: XAxis | YAxis, values: list[float], labels: list[str]) -> None:
+    # Fixed ticks: the draw need not run the locator and formatter again.
+    axis.set_major_locator(FixedLocator(values))
+    axis.set_major_formatter(FixedFormatter(labels))
 
 
 def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, sizes: Sizes) -> None:
@@ -255,14 +271,14 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     for index, ax in enumerate(axes):
         y0 = bottom + (len(axes) - 1 - index) * (panel_h + gap)
         ax.set_position((0.2, y0 / h, 0.6, panel_h / h))
-        labels = _tick_labels(ax.yaxis.get_major_locator(), ax.get_ylim(), ax, y=True)
-        widest = max((text_width(label, sizes.font) for label in labels), default=0.0)
-        lefts.append(widest)
+        values, labels = _y_ticks(ax, panel_h, sizes)
+        _fix_ticks(ax.yaxis, values, labels)
+        lefts.append(max((text_width(label, sizes.font) for label in labels), default=0.0))
     left = sizes.pad + label_room + max(lefts) + tick_room
     right = sizes.pad
+    values, labels = _x_ticks(axes[-1], max(w - left - 2.0 * right, 1.0), sizes)
     for ax in axes:
-        ax.set_position((left / w, ax.get_position().y0, max(w - left - right, 1.0) / w, panel_h / h))
-    labels = _tick_labels(axes[-1].xaxis.get_major_locator(), axes[-1].get_xlim(), axes[-1], y=False)
+        _fix_ticks(ax.xaxis, values, labels)
     if labels:
         overhang = text_width(labels[-1], sizes.font) / 2.0
         right = max(sizes.pad, overhang + 0.3 * px)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib.ticker import Formatter
+from matplotlib.ticker import MaxNLocator
 
 MINUS = "\N{MINUS SIGN}"
 _FIXED_RANGE = (1e-3, 1e5)
@@ -52,11 +52,27 @@ def compact_labels(values: Sequence[float]) -> list[str]:
     return [head if head == "0" or set(head) <= {"0", "."} else f"{head}e{exponent}" for head in heads]
 
 
-class CompactFormatter(Formatter):
-    """A matplotlib formatter writing :func:`compact_labels`."""
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
-    def __call__(self, x: float, pos: int | None = None) -> str:
-        return compact_labels([x])[0]
 
-    def format_ticks(self, values: Sequence[float]) -> list[str]:
-        return compact_labels(values)
+def linear_ticks(low: float, high: float, bins: int) -> list[float]:
+    """At most ``bins + 1`` round tick values inside [low, high], as matplotlib's MaxNLocator picks."""
+    values = MaxNLocator(nbins=max(1, bins), steps=list(_STEPS)).tick_values(low, high)
+    slack = (high - low) * 1e-9
+    return [float(v) for v in values if low - slack <= v <= high + slack]
+
+
+def log_ticks(low: float, high: float, most: int) -> list[float]:
+    """Powers of ten inside [low, high], every n-th decade so that there are at most ``most``."""
+    first = int(np.ceil(np.log10(low) - 1e-9))
+    last = int(np.floor(np.log10(high) + 1e-9))
+    if last < first:
+        return []
+    every = max(1, int(np.ceil((last - first + 1) / max(1, most))))
+    return [10.0**k for k in range(first, last + 1, every)]
+
+
+def log_labels(values: Sequence[float]) -> list[str]:
+    """``10⁻³``-style labels for powers of ten, in plain text (no mathtext to lay out)."""
+    return ["10" + str(round(np.log10(v))).translate(_SUPERSCRIPT) for v in values]

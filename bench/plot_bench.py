@@ -1,0 +1,114 @@
+"""Time plots: the article's pyplot approach against the service's cold and cached renders.
+
+Run: ``.venv/bin/python bench/plot_bench.py`` (``--repeat N``). All cases run in one process
+and are interleaved round by round, so load on the machine hits them alike. Printed: the
+median and fastest time of each case and the ratios of medians against the article.
+
+- article: ``plt.figure()``, two ``add_subplot`` panels, ``tight_layout``, ``savefig`` (PNG,
+  640x480), as in the article's figures, plus ``plt.close``;
+- cold render: the service's plot of a function with parameters never drawn before
+  (evaluation, kinks, drawing and PNG encoding), at the default 640x480;
+- cold request: the same through HTTP (in-process client), a new ``negative_slope`` each time;
+- cached request: a repeated request answered from the in-process cache;
+- cached lookup: ``plot_response`` for a cached key, without HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from app.api.deps import XRange
+from app.api.plots import plot_activation
+from app.api.plotting import plot_response
+from app.core import registry
+from app.core.evaluate import Method
+from app.main import app
+from app.render import ImageOptions
+
+X = np.linspace(-5, 5, 100)
+
+
+def article(slope: float) -> bytes:
+    y = np.where(X > 0, X, slope * X)
+    dy = np.where(X > 0, 1.0, slope)
+    fig = plt.figure()
+    ax1 = fig.add_subplot(2, 1, 1)
+    ax1.plot(X, y)
+    ax1.set_title("Leaky ReLU")
+    ax2 = fig.add_subplot(2, 1, 2)
+    ax2.plot(X, dy)
+    ax2.set_title("Derivative of Leaky ReLU")
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    plt.close(fig)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=40, help="rounds (each case runs once per round)")
+    args = parser.parse_args()
+
+    leaky = registry.get("leaky_relu")
+    x_range = XRange(-5.0, 5.0, 100)
+    options = ImageOptions()
+    slopes = itertools.count(1)
+    client = TestClient(app)
+    url = "/v1/activations/leaky_relu/plot"
+    client.get(url, params={"negative_slope": 0.5})  # warm the cache entry the cached cases use
+    request = Request({"type": "http", "method": "GET", "path": url, "headers": [], "query_string": b""})
+    key = {"plot": "bench", "options": options}
+    plot_response(
+        request, key, lambda: plot_activation(leaky, x_range, {"negative_slope": 0.5}, options, True, Method.analytic)
+    )
+
+    def fresh_slope() -> float:
+        return 1.0 / (next(slopes) + 7)
+
+    cases: dict[str, Callable[[], object]] = {
+        "article (pyplot + tight_layout)": lambda: article(fresh_slope()),
+        "cold render": lambda: plot_activation(
+            leaky, x_range, {"negative_slope": fresh_slope()}, options, True, Method.analytic
+        ),
+        "cold request": lambda: client.get(url, params={"negative_slope": fresh_slope()}),
+        "cached request": lambda: client.get(url, params={"negative_slope": 0.5}),
+        "cached lookup": lambda: plot_response(
+            request,
+            key,
+            lambda: plot_activation(leaky, x_range, {"negative_slope": 0.5}, options, True, Method.analytic),
+        ),
+    }
+    for case in cases.values():  # warm-up: imports, font caches, the figure pool
+        case()
+        case()
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(args.repeat):
+        for name, case in cases.items():
+            start = time.perf_counter()
+            case()
+            times[name].append(time.perf_counter() - start)
+
+    base = statistics.median(times["article (pyplot + tight_layout)"])
+    print(f"{'case':34} {'median ms':>10} {'min ms':>8} {'article / case':>15}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:34} {median * 1e3:10.2f} {min(values) * 1e3:8.2f} {base / median:14.1f}x")
+
+
+if __name__ == "__main__":
+    main()
