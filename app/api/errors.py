@@ -38,6 +38,9 @@ def _clean(error: dict[str, Any]) -> dict[str, Any]:
         # The framework's `input` here is a placeholder ({}), not what was sent: leave it out.
         cleaned["msg"] = f"{cleaned['msg']}: {error['ctx']['error']} at character {cleaned['loc'][-1]}"
         return cleaned
+    if cleaned["type"] == "expression_error":
+        # Where in the expression the problem is, for a client to point at it.
+        cleaned["ctx"] = {"offset": int(error.get("ctx", {}).get("offset", 0))}
     if "input" in error:
         cleaned["input"] = _safe_input(error["input"])
     return cleaned

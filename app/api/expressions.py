@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from app.config import settings
@@ -46,7 +47,8 @@ def compile_query(text: str, loc: tuple[str | int, ...]) -> Expression:
     try:
         return compile_expression(text, LIMITS)
     except ExpressionError as exc:
-        raise validation_error(loc, str(exc), text) from None
+        error = {"type": "expression_error", "loc": loc, "msg": str(exc), "input": text, "ctx": {"offset": exc.offset}}
+        raise RequestValidationError([error]) from None
 
 
 def check_work(expressions: list[Expression], x_range: XRange) -> None:

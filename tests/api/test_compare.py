@@ -80,6 +80,7 @@ def test_a_bad_curve_is_a_422_naming_its_index_and_offset(client: TestClient) ->
     (error,) = r.json()["detail"]
     assert error["loc"] == ["query", "f", 1]
     assert "at character 10" in error["msg"]
+    assert error["ctx"] == {"offset": 10}
 
 
 def test_more_labels_than_curves_is_a_422(client: TestClient) -> None:

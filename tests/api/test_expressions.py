@@ -104,8 +104,10 @@ def test_hostile_expression_is_a_422_naming_the_offset(client: TestClient, expr:
     r = client.get("/v1/expressions/values", params={"expr": expr})
     assert r.status_code == 422
     (error,) = r.json()["detail"]
+    assert error["type"] == "expression_error"
     assert error["loc"] == ["query", "expr"]
     assert f"at character {offset}" in error["msg"]
+    assert error["ctx"] == {"offset": offset}
 
 
 def test_a_huge_expression_and_a_deep_parenthesis_are_rejected_quickly(client: TestClient) -> None:
