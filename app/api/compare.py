@@ -14,7 +14,7 @@ from app.render import MAX_SERIES, Curve, Image, ImageOptions, render_overlay
 from app.schemas import CompareResponse
 
 from .deps import FormatQuery, RangeDep, XRange, validation_error
-from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, check_work, compile_query
+from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, check_work, compile_query, kinks_of
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, Format, columns_response, json_response, negotiate
@@ -144,7 +144,7 @@ def plot_curves(curves: Curves, x_range: XRange, options: ImageOptions, derivati
     drawn = []
     for expression, label in zip(curves.expressions, curves.labels, strict=True):
         curve = evaluate(expression, x, method)
-        drawn.append(Curve(label, curve.y, curve.dy if derivative else None))
+        drawn.append(Curve(label, curve.y, curve.dy if derivative else None, kinks_of(expression)))
     title = ", ".join(curves.labels)
     if len(title) > _TITLE_CHARS:
         title = f"{len(curves.labels)} curves"

@@ -158,9 +158,13 @@ def plot_expression(
     """Evaluate on the grid and draw f (and f'); a lone activation of x gets its kinks marked."""
     x = x_range.points()
     curve = evaluate(expression, x, method)
-    tree = expression.tree
-    kinks: list[Kink] = []
-    if isinstance(tree, ActivationCall) and isinstance(tree.arg, Variable):
-        kinks = [_kink(tree.activation, tree.params, at) for at in tree.activation.kink_points(tree.params)]
     dy = curve.dy if derivative else None
-    return render_function(x, curve.y, dy, label=expression.label, options=options, kinks=kinks)
+    return render_function(x, curve.y, dy, label=expression.label, options=options, kinks=kinks_of(expression))
+
+
+def kinks_of(expression: Expression) -> tuple[Kink, ...]:
+    """The kinks to mark: those of the activation when the expression is one activation of x, else none."""
+    tree = expression.tree
+    if isinstance(tree, ActivationCall) and isinstance(tree.arg, Variable):
+        return tuple(_kink(tree.activation, tree.params, at) for at in tree.activation.kink_points(tree.params))
+    return ()

@@ -182,3 +182,13 @@ def test_work_is_bounded_by_nodes_times_points(client: TestClient) -> None:
     assert f"num <= {most}" in error["msg"]
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most}).status_code == 200
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most + 1}).status_code == 422
+
+
+def test_kinks_are_marked_for_a_lone_activation_of_x_only() -> None:
+    from app.api.expressions import LIMITS, kinks_of
+    from app.core.expressions import compile_expression
+
+    (kink,) = kinks_of(compile_expression("leaky_relu(x, negative_slope=0.2)", LIMITS))
+    assert (kink.x, kink.y, kink.dy, kink.dy_left, kink.dy_right) == (0.0, 0.0, 0.2, 0.2, 1.0)
+    assert [k.x for k in kinks_of(compile_expression("hardtanh", LIMITS))] == [-1.0, 1.0]
+    assert kinks_of(compile_expression("relu(x - 1)", LIMITS)) == ()
