@@ -14,7 +14,16 @@ from app.render import MAX_SERIES, Curve, Image, ImageOptions, render_overlay
 from app.schemas import CompareResponse
 
 from .deps import FormatQuery, RangeDep, XRange, validation_error
-from .expressions import LANGUAGE, DerivativeQuery, MethodQuery, StrictQuery, check_work, compile_query, kinks_of
+from .expressions import (
+    LANGUAGE,
+    DerivativeQuery,
+    MethodQuery,
+    StrictQuery,
+    break_at_jumps,
+    check_work,
+    compile_query,
+    kinks_of,
+)
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, Format, columns_response, json_response, negotiate
@@ -141,10 +150,12 @@ def read_compare_plot(
 def plot_curves(curves: Curves, x_range: XRange, options: ImageOptions, derivative: bool, method: Method) -> Image:
     """Evaluate every curve on the shared grid and overlay them; undefined points leave gaps."""
     x = x_range.points()
-    drawn = []
-    for expression, label in zip(curves.expressions, curves.labels, strict=True):
-        curve = evaluate(expression, x, method)
-        drawn.append(Curve(label, curve.y, curve.dy if derivative else None, kinks_of(expression)))
+    results = [evaluate(e, x, method) for e in curves.expressions]
+    x, values = break_at_jumps(x, [(r.y, r.dy) for r in results])
+    drawn = [
+        Curve(label, y, dy if derivative else None, kinks_of(expression))
+        for expression, label, (y, dy) in zip(curves.expressions, curves.labels, values, strict=True)
+    ]
     title = ", ".join(curves.labels)
     if len(title) > _TITLE_CHARS:
         title = f"{len(curves.labels)} curves"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -11,7 +12,8 @@ from fastapi.routing import APIRoute
 from app.config import settings
 from app.core.evaluate import Method
 from app.core.expression_tree import ActivationCall, Variable
-from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate
+from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate, jumps
+from app.core.functions import Array
 from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesResponse
 
@@ -158,8 +160,29 @@ def plot_expression(
     """Evaluate on the grid and draw f (and f'); a lone activation of x gets its kinks marked."""
     x = x_range.points()
     curve = evaluate(expression, x, method)
-    dy = curve.dy if derivative else None
-    return render_function(x, curve.y, dy, label=expression.label, options=options, kinks=kinks_of(expression))
+    x, ((y, dy),) = break_at_jumps(x, [(curve.y, curve.dy)])
+    shown = dy if derivative else None
+    return render_function(x, y, shown, label=expression.label, options=options, kinks=kinks_of(expression))
+
+
+def break_at_jumps(x: Array, curves: list[tuple[Array, Array]]) -> tuple[Array, list[tuple[Array, Array]]]:
+    """x and each (y, dy) with a midpoint added wherever some curve has a pole or jump between grid points.
+
+    The curve that jumps gets nan there, so its line breaks; the others get the mean of
+    their neighbours, which draws exactly the segment they had.
+    """
+    breaks = [set(jumps(x, y, dy).tolist()) for y, dy in curves]
+    where = np.array(sorted(set().union(*breaks)), dtype=np.intp)
+    if where.size == 0:
+        return x, curves
+    middle = (x[where] + x[where + 1]) / 2.0
+    result = []
+    for (y, dy), own in zip(curves, breaks, strict=True):
+        gap = np.isin(where, list(own))
+        mid_y = np.where(gap, np.nan, (y[where] + y[where + 1]) / 2.0)
+        mid_dy = np.where(gap, np.nan, (dy[where] + dy[where + 1]) / 2.0)
+        result.append((np.insert(y, where + 1, mid_y), np.insert(dy, where + 1, mid_dy)))
+    return np.insert(x, where + 1, middle), result
 
 
 def kinks_of(expression: Expression) -> tuple[Kink, ...]:

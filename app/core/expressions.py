@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from app.core.evaluate import Method, central_difference
 from app.core.expression_eval import forward
@@ -65,3 +66,19 @@ def evaluate(expression: Expression, x: Array, method: Method = Method.analytic)
         undefined=int(y_ok.size - np.count_nonzero(y_ok)),
         undefined_dy=int(dy_ok.size - np.count_nonzero(dy_ok)),
     )
+
+
+def jumps(x: Array, y: Array, dy: Array) -> NDArray[np.intp]:
+    """Indices i where f cannot be continuous on [x[i], x[i+1]]: a pole or a jump between grid points.
+
+    f rose (or fell) between the points while its exact derivative at both ends says it was
+    falling (rising), by more than half what that derivative could account for. A plot
+    breaks its line there instead of drawing a vertical stroke through the pole of 1/x.
+    """
+    rise = np.diff(y)
+    step = np.diff(x)
+    left, right = dy[:-1], dy[1:]
+    with np.errstate(invalid="ignore"):
+        against = (rise * left < 0) & (rise * right < 0)
+        large = np.abs(rise) > 0.5 * step * np.maximum(np.abs(left), np.abs(right))
+    return np.flatnonzero(against & large)

@@ -192,3 +192,16 @@ def test_kinks_are_marked_for_a_lone_activation_of_x_only() -> None:
     assert (kink.x, kink.y, kink.dy, kink.dy_left, kink.dy_right) == (0.0, 0.0, 0.2, 0.2, 1.0)
     assert [k.x for k in kinks_of(compile_expression("hardtanh", LIMITS))] == [-1.0, 1.0]
     assert kinks_of(compile_expression("relu(x - 1)", LIMITS)) == ()
+
+
+def test_a_pole_between_grid_points_breaks_only_its_own_line() -> None:
+    from app.api.expressions import break_at_jumps
+
+    x = np.linspace(-1.0, 1.0, 4)  # -1, -1/3, 1/3, 1: the pole of 1/x is between the middle two
+    pole = (1 / x, -1 / x**2)
+    line = (2 * x, np.full(4, 2.0))
+    new_x, ((y, dy), (y2, dy2)) = break_at_jumps(x, [pole, line])
+    np.testing.assert_allclose(new_x, [-1, -1 / 3, 0, 1 / 3, 1], atol=1e-15)
+    assert np.isnan(y[2]) and np.isnan(dy[2])
+    np.testing.assert_allclose(y2, 2 * new_x, atol=1e-15)
+    np.testing.assert_allclose(dy2, 2.0)

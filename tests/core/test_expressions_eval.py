@@ -188,3 +188,22 @@ def test_a_constant_expression_has_zero_derivative() -> None:
     result = evaluate(compile_expression("2 - sigmoid(0)", LIMITS), GRID)
     np.testing.assert_array_equal(result.y, np.full_like(GRID, 1.5))
     np.testing.assert_array_equal(result.dy, np.zeros_like(GRID))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1/x", [49]),
+        ("x/(x - 1)", [59]),
+        ("1/sin(x)", [18, 49, 80]),
+        ("sin(50*x)", []),
+        ("tanh(100*x)", []),
+        ("relu", []),
+    ],
+)
+def test_jumps_find_poles_between_grid_points_but_not_steep_or_fast_curves(text: str, expected: list[int]) -> None:
+    from app.core.expressions import jumps
+
+    x = np.linspace(-5.0, 5.0, 100)
+    result = evaluate(compile_expression(text, LIMITS), x)
+    assert jumps(x, result.y, result.dy).tolist() == expected
