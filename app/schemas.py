@@ -99,6 +99,18 @@ class ExpressionValuesResponse(BaseModel):
     dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false")
 
 
+class ExpressionValuesRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"expr": "2*sigmoid(2*x) - 1", "x": [-1.0, 0.0, 0.5, 2.0]}]},
+    )
+
+    expr: str = Field(description="an expression in x, as for GET /v1/expressions/values")
+    x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
+    derivative: bool = True
+    method: Method = Method.analytic
+
+
 class Series(BaseModel):
     expr: str = Field(description="the expression, normalised")
     label: str = Field(description="the label given, else the function's label or the expression")

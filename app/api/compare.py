@@ -94,7 +94,7 @@ def read_compare_values(
     CSV and NPY give the columns x, y1, dy1, y2, dy2, ... in the order of `f` (empty cells
     in CSV and nan in NPY where a curve is undefined).
     """
-    check_work(curves.expressions, x_range)
+    check_work(curves.expressions, x_range.num)
     chosen = negotiate(request, fmt)
     x = x_range.points()
     results = [evaluate(e, x, method) for e in curves.expressions]
@@ -135,7 +135,7 @@ def read_compare_plot(
     method: MethodQuery = Method.analytic,
 ) -> Response:
     """PNG (default) or SVG of up to 8 curves over their derivatives, each with its colour and dash pattern."""
-    check_work(curves.expressions, x_range)
+    check_work(curves.expressions, x_range.num)
     key = {
         "plot": "compare",
         "curves": [[e.text, label] for e, label in zip(curves.expressions, curves.labels, strict=True)],

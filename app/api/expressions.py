@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -15,13 +15,13 @@ from app.core.expression_tree import ActivationCall, Variable
 from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate, jumps
 from app.core.functions import Array
 from app.render import Image, ImageOptions, Kink, render_function
-from app.schemas import ExpressionValuesResponse
+from app.schemas import ExpressionValuesRequest, ExpressionValuesResponse
 
 from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_repeated_query, validation_error
-from .limits import BUSY_RESPONSES, HeavySlot
+from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
 from .plots import _kink
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
-from .responses import TABULAR_RESPONSES, columns_response, negotiate
+from .responses import TABULAR_RESPONSES, Format, columns_response, negotiate
 
 router = APIRouter(prefix="/v1/expressions", tags=["expressions"])
 
@@ -53,16 +53,16 @@ def compile_query(text: str, loc: tuple[str | int, ...]) -> Expression:
         raise RequestValidationError([error]) from None
 
 
-def check_work(expressions: list[Expression], x_range: XRange) -> None:
-    """A 422 on ``num`` when nodes x points, over every expression, exceed ``EXPR_MAX_WORK``."""
+def check_work(expressions: list[Expression], num: int, loc: tuple[str, ...] = ("query", "num")) -> None:
+    """A 422 at ``loc`` when nodes x points, over every expression, exceed ``EXPR_MAX_WORK``."""
     nodes = sum(e.size for e in expressions)
-    if nodes * x_range.num > settings.EXPR_MAX_WORK:
+    if nodes * num > settings.EXPR_MAX_WORK:
         most = max(settings.EXPR_MAX_WORK // nodes, 1)
         raise validation_error(
-            ("query", "num"),
-            f"{nodes} expression nodes x {x_range.num} points is more work than allowed "
-            f"({settings.EXPR_MAX_WORK:,}); use num <= {most} or a simpler expression",
-            x_range.num,
+            loc,
+            f"{nodes} expression nodes x {num} points is more work than allowed "
+            f"({settings.EXPR_MAX_WORK:,}); use at most {most} points or a simpler expression",
+            num,
         )
 
 
@@ -110,9 +110,36 @@ def read_expression_values(
     JSON echoes the normalised expression and counts the undefined points (`undefined`,
     `undefined_dy`); CSV leaves their cells empty and NPY holds nan there.
     """
-    check_work([expression], x_range)
+    check_work([expression], x_range.num)
     chosen = negotiate(request, fmt)
-    x = x_range.points()
+    return _values_response(chosen, expression, x_range.points(), derivative, method)
+
+
+@router.post(
+    "/values",
+    response_model=ExpressionValuesResponse,
+    responses={**TABULAR_RESPONSES, **BODY_RESPONSES},
+    dependencies=[StrictQuery],
+    summary="Values and exact derivatives of an expression at given points",
+)
+def compute_expression_values(
+    request: Request,
+    body: Annotated[ExpressionValuesRequest, Body()],
+    fmt: FormatQuery = None,
+) -> Response:
+    """f(x) and f'(x) of an expression at arbitrary points; undefined points are null."""
+    chosen = negotiate(request, fmt)
+    expression = compile_query(body.expr, ("body", "expr"))
+    check_work([expression], len(body.x), ("body", "x"))
+    x = np.asarray(body.x, dtype=np.float64)
+    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
+    if too_far.size:
+        i = int(too_far[0])
+        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
+    return _values_response(chosen, expression, x, body.derivative, body.method)
+
+
+def _values_response(chosen: Format, expression: Expression, x: Array, derivative: bool, method: Method) -> Response:
     curve = evaluate(expression, x, method)
     meta = {
         "expr": expression.text,
@@ -141,7 +168,7 @@ def read_expression_plot(
     method: MethodQuery = Method.analytic,
 ) -> Response:
     """PNG (default) or SVG of the expression over its derivative; undefined points leave gaps."""
-    check_work([expression], x_range)
+    check_work([expression], x_range.num)
     key = {
         "plot": "expression",
         "expr": expression.text,

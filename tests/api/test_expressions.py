@@ -179,7 +179,7 @@ def test_work_is_bounded_by_nodes_times_points(client: TestClient) -> None:
     (error,) = r.json()["detail"]
     assert error["loc"] == ["query", "num"]
     most = settings.EXPR_MAX_WORK // 179
-    assert f"num <= {most}" in error["msg"]
+    assert f"at most {most} points" in error["msg"]
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most}).status_code == 200
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most + 1}).status_code == 422
 
@@ -205,3 +205,44 @@ def test_a_pole_between_grid_points_breaks_only_its_own_line() -> None:
     assert np.isnan(y[2]) and np.isnan(dy[2])
     np.testing.assert_allclose(y2, 2 * new_x, atol=1e-15)
     np.testing.assert_allclose(dy2, 2.0)
+
+
+def test_post_evaluates_at_given_points(client: TestClient) -> None:
+    r = client.post("/v1/expressions/values", json={"expr": "relu(x) + log(x)", "x": [-1.0, 0.0, 1.0, 2.0]})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["expr"] == "relu(x) + log(x)"
+    assert body["x"] == [-1.0, 0.0, 1.0, 2.0]
+    assert body["y"][:2] == [None, None]
+    assert body["y"][2:] == [1.0, pytest.approx(2 + np.log(2))]
+    assert body["dy"][2:] == [2.0, 1.5]
+    assert body["undefined"] == 2
+
+
+def test_post_without_derivative_as_csv(client: TestClient) -> None:
+    r = client.post("/v1/expressions/values?format=csv", json={"expr": "x**2", "x": [3.0], "derivative": False})
+    assert r.status_code == 200
+    assert r.text.splitlines() == ["x,y", "3.0,9.0"]
+
+
+def test_post_rejects_a_bad_expression_at_its_offset_in_the_body(client: TestClient) -> None:
+    r = client.post("/v1/expressions/values", json={"expr": "x + __import__('os')", "x": [1.0]})
+    assert r.status_code == 422
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "expr"]
+    assert error["ctx"] == {"offset": 4}
+
+
+def test_post_rejects_far_points_and_too_much_work(client: TestClient) -> None:
+    r = client.post("/v1/expressions/values", json={"expr": "x", "x": [0.0, 2 * settings.MAX_ABS_X]})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "x", 1]
+    heavy = "+".join(["mish"] * 60)
+    r = client.post("/v1/expressions/values", json={"expr": heavy, "x": [0.0] * settings.MAX_POINTS})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "x"]
+
+
+def test_post_rejects_unknown_fields(client: TestClient) -> None:
+    r = client.post("/v1/expressions/values", json={"expr": "x", "x": [1.0], "params": {}})
+    assert r.status_code == 422
