@@ -1,6 +1,7 @@
 """Parsing expressions: the whitelist, every hostile input, bounds, offsets and normalisation."""
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -212,3 +213,16 @@ def test_every_registered_name_and_alias_is_callable() -> None:
     for name in registry.all_names():
         expression = compile_expression(f"{name}(x)", LIMITS)
         assert expression.text == f"{registry.get(name).name}(x)"
+
+
+def test_hostile_input_has_no_side_effect(tmp_path: Path) -> None:
+    target = tmp_path / "touched"
+    attempts = [
+        f"__import__('os').system('touch {target}')",
+        f"open('{target}', 'w')",
+        f"exec(\"open('{target}', 'w')\")",
+        f"[c for c in ().__class__.__base__.__subclasses__()]or open('{target}','w')",
+    ]
+    for text in attempts:
+        rejected(text)
+    assert not target.exists()
