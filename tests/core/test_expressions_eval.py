@@ -107,6 +107,9 @@ TORCH_CASES = [
     "threshold(x, threshold=1, value=-1) * squareplus(x) + sparse_plus(x)",
     "logsigmoid(x) + tanhshrink(x) + softsign(x) + rrelu(x) + prelu(x, weight=0.1)",
     "relu(x) * relu(-x) + abs(x)",
+    "elu(elu(elu(x, alpha=0.5)))",
+    "sigmoid(tanh(softplus(x)))**2 / (1 + x**2)",
+    "minimum(maximum(x, -1), 1) - hardtanh(x)",
 ]
 
 
