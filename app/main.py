@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.api import activations, analysis, compare, docs, errors, explorer, expressions, health, limits, plots
+from app.api.responses import install_gzip
 from app.config import settings
 
 
@@ -32,6 +33,8 @@ app.add_middleware(
     allow_headers=["*"],
     expose_headers=["ETag"],
 )
+# Outermost: every answer, errors included, is compressed once, after CORS has added its headers.
+install_gzip(app)
 errors.install(app)
 app.include_router(health.router)
 app.include_router(activations.router)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.config import settings
 from app.core import registry
 from app.core.evaluate import Method, evaluate
 from app.schemas import ActivationInfo, ValuesRequest, ValuesResponse
 
+from .body import RawBody, json_body_openapi, parse_json_body
 from .deps import (
     UNKNOWN_NAME_RESPONSES,
     ActivationDep,
@@ -22,7 +23,7 @@ from .deps import (
     validation_error,
 )
 from .limits import BODY_RESPONSES
-from .responses import TABULAR_RESPONSES, columns_response, json_response, negotiate
+from .responses import TABULAR_RESPONSES, DecimalsQuery, columns_response, json_response, negotiate
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
 
@@ -63,6 +64,7 @@ def read_values(
     derivative: DerivativeQuery = True,
     method: MethodQuery = Method.analytic,
     fmt: FormatQuery = None,
+    decimals: DecimalsQuery = None,
 ) -> Response:
     """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
 
@@ -72,7 +74,7 @@ def read_values(
     chosen = negotiate(request, fmt)
     x = x_range.points()
     y, dy = evaluate(activation, x, params, derivative=derivative, method=method)
-    return columns_response(chosen, _meta(activation.name, params, method), _columns(x, y, dy))
+    return columns_response(chosen, _meta(activation.name, params, method), _columns(x, y, dy), decimals)
 
 
 @router.post(
@@ -80,15 +82,18 @@ def read_values(
     response_model=ValuesResponse,
     responses={**TABULAR_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BODY_RESPONSES},
     summary="Values and derivatives at given points",
+    openapi_extra=json_body_openapi(ValuesRequest),
 )
 def compute_values(
     request: Request,
     activation: ActivationDep,
-    body: Annotated[ValuesRequest, Body()],
+    raw: RawBody,
     fmt: FormatQuery = None,
+    decimals: DecimalsQuery = None,
 ) -> Response:
     """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
     chosen = negotiate(request, fmt)
+    body = parse_json_body(ValuesRequest, request, raw)
     try:
         params = activation.resolve_params(body.params)
     except registry.ParamError as exc:
@@ -99,7 +104,7 @@ def compute_values(
         i = int(too_far[0])
         raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
     y, dy = evaluate(activation, x, params, derivative=body.derivative, method=body.method)
-    return columns_response(chosen, _meta(activation.name, params, body.method), _columns(x, y, dy))
+    return columns_response(chosen, _meta(activation.name, params, body.method), _columns(x, y, dy), decimals)
 
 
 def _meta(name: str, params: registry.Params, method: Method) -> dict[str, object]:

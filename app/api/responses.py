@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import orjson
-from fastapi import HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
+from app.config import settings
 from app.core.functions import Array
+from app.core.rounding import round_half_even
 
 
 class Format(StrEnum):
@@ -35,6 +37,16 @@ TABULAR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     406: {"description": "The Accept header names no format this endpoint offers"},
 }
+
+DecimalsQuery = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=17,
+        description="round every number to this many decimal places (as Python's round) before encoding; "
+        "shorter JSON and CSV",
+    ),
+]
 
 
 def negotiate(request: Request, requested: Format | None) -> Format:
@@ -62,8 +74,15 @@ def json_response(content: Any, status_code: int = 200, headers: Mapping[str, st
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
-def columns_response(fmt: Format, meta: dict[str, Any], columns: dict[str, Array]) -> Response:
-    """x, y and dy as a JSON object (with ``meta``), CSV rows or an NPY structured array."""
+def columns_response(
+    fmt: Format, meta: dict[str, Any], columns: dict[str, Array], decimals: int | None = None
+) -> Response:
+    """x, y and dy as a JSON object (with ``meta``), CSV rows or an NPY structured array.
+
+    With ``decimals`` every column is rounded first, so all three formats carry the same numbers.
+    """
+    if decimals is not None:
+        columns = {name: round_half_even(values, decimals) for name, values in columns.items()}
     if fmt is Format.json:
         return json_response({**meta, **columns})
     if fmt is Format.csv:
@@ -72,15 +91,18 @@ def columns_response(fmt: Format, meta: dict[str, Any], columns: dict[str, Array
 
 
 def _csv(columns: dict[str, Array]) -> bytes:
-    # Python's float repr is the shortest string that reads back as the same float64.
-    rows = zip(*(values.tolist() for values in columns.values()), strict=True)
-    lines = [",".join(columns), *(",".join(map(_cell, row)) for row in rows)]
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _cell(value: float) -> str:
-    # An undefined point (nan) is an empty cell, which CSV readers take as missing.
-    return repr(value) if math.isfinite(value) else ""
+    header = ",".join(columns).encode() + b"\n"
+    table = np.column_stack(list(columns.values()))
+    if table.shape[0] == 0:
+        return header
+    # orjson writes the table as [[x,y,dy],[x,y,dy],...], each number the shortest text that reads
+    # back as the same float64; turning "],[" into line breaks makes those rows CSV rows, about ten
+    # times faster than formatting the cells in Python.
+    rows = orjson.dumps(table, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].replace(b"],[", b"\n")
+    if not np.isfinite(table).all():
+        # An undefined point (nan, written null) is an empty cell, which CSV readers take as missing.
+        rows = rows.replace(b"null", b"")
+    return header + rows + b"\n"
 
 
 def _npy(columns: dict[str, Array]) -> bytes:
@@ -91,3 +113,13 @@ def _npy(columns: dict[str, Array]) -> bytes:
     out = io.BytesIO()
     np.save(out, table, allow_pickle=False)
     return out.getvalue()
+
+
+def install_gzip(app: FastAPI) -> None:
+    """Gzip for clients that accept it, above a size where it saves something."""
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.GZIP_MIN_BYTES,
+        compresslevel=settings.GZIP_LEVEL,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, MEDIA_TYPES[Format.npy]),
+    )
