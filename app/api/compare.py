@@ -153,7 +153,7 @@ def plot_curves(curves: Curves, x_range: XRange, options: ImageOptions, derivati
     results = [evaluate(e, x, method) for e in curves.expressions]
     x, values = break_at_jumps(x, [(r.y, r.dy) for r in results])
     drawn = [
-        Curve(label, y, dy if derivative else None, kinks_of(expression))
+        Curve(label, y, dy if derivative else None, kinks_of(expression, x_range))
         for expression, label, (y, dy) in zip(curves.expressions, curves.labels, values, strict=True)
     ]
     title = ", ".join(curves.labels)

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from app.config import settings
 from app.core.evaluate import Method
-from app.core.expression_tree import ActivationCall, Variable
+from app.core.expression_kinks import kink_points
 from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate, jumps
 from app.core.functions import Array
 from app.render import Image, ImageOptions, Kink, render_function
@@ -19,7 +19,6 @@ from app.schemas import ExpressionValuesRequest, ExpressionValuesResponse
 
 from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_repeated_query, validation_error
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
-from .plots import _kink
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, Format, columns_response, negotiate
 
@@ -39,6 +38,9 @@ LANGUAGE = (
     "activation by any of its names with its parameters by name, as in `leaky_relu(x, negative_slope=0.2)`. "
     f"A bare name (`relu`) is that function of x. At most {settings.EXPR_MAX_LENGTH} characters."
 )
+
+# f' whose one-sided limits differ by less than this (relatively) is drawn as continuous, as in plots.py.
+_JUMP_TOLERANCE = 1e-7
 
 DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy")]
 MethodQuery = Annotated[Method, Query(description="analytic (exact, chain rule) or numeric (central difference)")]
@@ -189,7 +191,7 @@ def plot_expression(
     curve = evaluate(expression, x, method)
     x, ((y, dy),) = break_at_jumps(x, [(curve.y, curve.dy)])
     shown = dy if derivative else None
-    return render_function(x, y, shown, label=expression.label, options=options, kinks=kinks_of(expression))
+    return render_function(x, y, shown, label=expression.label, options=options, kinks=kinks_of(expression, x_range))
 
 
 def break_at_jumps(x: Array, curves: list[tuple[Array, Array]]) -> tuple[Array, list[tuple[Array, Array]]]:
@@ -212,9 +214,17 @@ def break_at_jumps(x: Array, curves: list[tuple[Array, Array]]) -> tuple[Array, 
     return np.insert(x, where + 1, middle), result
 
 
-def kinks_of(expression: Expression) -> tuple[Kink, ...]:
-    """The kinks to mark: those of the activation when the expression is one activation of x, else none."""
-    tree = expression.tree
-    if isinstance(tree, ActivationCall) and isinstance(tree.arg, Variable):
-        return tuple(_kink(tree.activation, tree.params, at) for at in tree.activation.kink_points(tree.params))
-    return ()
+def kinks_of(expression: Expression, x_range: XRange) -> tuple[Kink, ...]:
+    """The kinks to mark on a plot: f and f' at each, and the one-sided limits of f' where it jumps."""
+    kinks = []
+    for at in kink_points(expression.tree, x_range.x_min, x_range.x_max):
+        step = 1e-9 * max(1.0, abs(at))
+        curve = evaluate(expression, np.array([at, at - step, at + step]))
+        if np.isnan(curve.y[0]) or np.isnan(curve.dy).any():
+            continue
+        y, dy, left, right = float(curve.y[0]), float(curve.dy[0]), float(curve.dy[1]), float(curve.dy[2])
+        if abs(left - right) <= _JUMP_TOLERANCE * max(1.0, abs(left), abs(right)):
+            kinks.append(Kink(at, y, dy))
+        else:
+            kinks.append(Kink(at, y, dy, left, right))
+    return tuple(kinks)

@@ -184,14 +184,24 @@ def test_work_is_bounded_by_nodes_times_points(client: TestClient) -> None:
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most + 1}).status_code == 422
 
 
-def test_kinks_are_marked_for_a_lone_activation_of_x_only() -> None:
+def test_kinks_are_found_wherever_an_affine_argument_reaches_one() -> None:
+    from app.api.deps import XRange
     from app.api.expressions import LIMITS, kinks_of
     from app.core.expressions import compile_expression
 
-    (kink,) = kinks_of(compile_expression("leaky_relu(x, negative_slope=0.2)", LIMITS))
+    grid = XRange(-5.0, 5.0, 100)
+    (kink,) = kinks_of(compile_expression("leaky_relu(x, negative_slope=0.2)", LIMITS), grid)
     assert (kink.x, kink.y, kink.dy, kink.dy_left, kink.dy_right) == (0.0, 0.0, 0.2, 0.2, 1.0)
-    assert [k.x for k in kinks_of(compile_expression("hardtanh", LIMITS))] == [-1.0, 1.0]
-    assert kinks_of(compile_expression("relu(x - 1)", LIMITS)) == ()
+    assert [k.x for k in kinks_of(compile_expression("hardtanh", LIMITS), grid)] == [-1.0, 1.0]
+    clipped = kinks_of(compile_expression("relu(x) - relu(x - 1)", LIMITS), grid)
+    assert [(k.x, k.y, k.dy, k.dy_left, k.dy_right) for k in clipped] == [
+        (0.0, 0.0, 0.0, 0.0, 1.0),
+        (1.0, 1.0, 1.0, 1.0, 0.0),
+    ]
+    (smooth,) = kinks_of(compile_expression("softplus(x, beta=5)", LIMITS), grid)  # at x = 20 / 5
+    assert smooth.dy_left is None  # the jump of f' at the threshold is below the drawing tolerance
+    assert kinks_of(compile_expression("relu(x - 10)", LIMITS), grid) == ()
+    assert kinks_of(compile_expression("sqrt(abs(x))", LIMITS), grid) == ()  # f' is infinite there
 
 
 def test_a_pole_between_grid_points_breaks_only_its_own_line() -> None:
