@@ -31,7 +31,8 @@ app.add_middleware(
     allow_origins=settings.CORS_ORIGINS,
     allow_methods=["GET", "POST"],
     allow_headers=["*"],
-    expose_headers=["ETag"],
+    # Readable by scripts in the browser: caching, and when to retry a 503.
+    expose_headers=["ETag", "Retry-After"],
 )
 # Outermost: every answer, errors included, is compressed once, after CORS has added its headers.
 install_gzip(app)
