@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.config import settings
 from app.core.evaluate import Method
 from app.core.expressions import Expression, evaluate
+from app.core.rounding import round_half_even
 from app.render import MAX_SERIES, Curve, Image, ImageOptions, render_overlay
 from app.schemas import CompareResponse
 
@@ -26,7 +27,7 @@ from .expressions import (
 )
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
-from .responses import TABULAR_RESPONSES, Format, columns_response, json_response, negotiate
+from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, json_response, negotiate
 
 router = APIRouter(prefix="/v1/compare", tags=["compare"])
 
@@ -88,6 +89,7 @@ def read_compare_values(
     derivative: DerivativeQuery = True,
     method: MethodQuery = Method.analytic,
     fmt: FormatQuery = None,
+    decimals: DecimalsQuery = None,
 ) -> Response:
     """Up to 8 functions or expressions on one x grid, with f'(x) each; undefined points are null.
 
@@ -98,25 +100,27 @@ def read_compare_values(
     chosen = negotiate(request, fmt)
     x = x_range.points()
     results = [evaluate(e, x, method) for e in curves.expressions]
+    columns = {"x": x}
+    for i, curve in enumerate(results, start=1):
+        columns[f"y{i}"] = curve.y
+        if derivative:
+            columns[f"dy{i}"] = curve.dy
     if chosen is not Format.json:
-        columns = {"x": x}
-        for i, curve in enumerate(results, start=1):
-            columns[f"y{i}"] = curve.y
-            if derivative:
-                columns[f"dy{i}"] = curve.dy
-        return columns_response(chosen, {}, columns)
+        return columns_response(chosen, {}, columns, decimals)
+    if decimals is not None:
+        columns = {name: round_half_even(values, decimals) for name, values in columns.items()}
     series = [
         {
             "expr": e.text,
             "label": label,
-            "y": curve.y,
-            **({"dy": curve.dy} if derivative else {}),
+            "y": columns[f"y{i}"],
+            **({"dy": columns[f"dy{i}"]} if derivative else {}),
             "undefined": curve.undefined,
             "undefined_dy": curve.undefined_dy,
         }
-        for e, label, curve in zip(curves.expressions, curves.labels, results, strict=True)
+        for i, (e, label, curve) in enumerate(zip(curves.expressions, curves.labels, results, strict=True), start=1)
     ]
-    return json_response({"method": method.value, "x": x, "series": series})
+    return json_response({"method": method.value, "x": columns["x"], "series": series})
 
 
 @router.get(

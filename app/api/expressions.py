@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -17,10 +17,11 @@ from app.core.functions import Array
 from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesRequest, ExpressionValuesResponse
 
+from .body import RawBody, json_body_openapi, parse_json_body
 from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_repeated_query, validation_error
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
-from .responses import TABULAR_RESPONSES, Format, columns_response, negotiate
+from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, negotiate
 
 router = APIRouter(prefix="/v1/expressions", tags=["expressions"])
 
@@ -106,6 +107,7 @@ def read_expression_values(
     derivative: DerivativeQuery = True,
     method: MethodQuery = Method.analytic,
     fmt: FormatQuery = None,
+    decimals: DecimalsQuery = None,
 ) -> Response:
     """f(x) and f'(x) of an expression at `num` evenly spaced points; undefined points are null.
 
@@ -114,7 +116,7 @@ def read_expression_values(
     """
     check_work([expression], x_range.num)
     chosen = negotiate(request, fmt)
-    return _values_response(chosen, expression, x_range.points(), derivative, method)
+    return _values_response(chosen, expression, x_range.points(), derivative, method, decimals)
 
 
 @router.post(
@@ -123,14 +125,17 @@ def read_expression_values(
     responses={**TABULAR_RESPONSES, **BODY_RESPONSES},
     dependencies=[StrictQuery],
     summary="Values and exact derivatives of an expression at given points",
+    openapi_extra=json_body_openapi(ExpressionValuesRequest),
 )
 def compute_expression_values(
     request: Request,
-    body: Annotated[ExpressionValuesRequest, Body()],
+    raw: RawBody,
     fmt: FormatQuery = None,
+    decimals: DecimalsQuery = None,
 ) -> Response:
     """f(x) and f'(x) of an expression at arbitrary points; undefined points are null."""
     chosen = negotiate(request, fmt)
+    body = parse_json_body(ExpressionValuesRequest, request, raw)
     expression = compile_query(body.expr, ("body", "expr"))
     check_work([expression], len(body.x), ("body", "x"))
     x = np.asarray(body.x, dtype=np.float64)
@@ -138,10 +143,12 @@ def compute_expression_values(
     if too_far.size:
         i = int(too_far[0])
         raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
-    return _values_response(chosen, expression, x, body.derivative, body.method)
+    return _values_response(chosen, expression, x, body.derivative, body.method, decimals)
 
 
-def _values_response(chosen: Format, expression: Expression, x: Array, derivative: bool, method: Method) -> Response:
+def _values_response(
+    chosen: Format, expression: Expression, x: Array, derivative: bool, method: Method, decimals: int | None
+) -> Response:
     curve = evaluate(expression, x, method)
     meta = {
         "expr": expression.text,
@@ -151,7 +158,7 @@ def _values_response(chosen: Format, expression: Expression, x: Array, derivativ
         "undefined_dy": curve.undefined_dy,
     }
     columns = {"x": x, "y": curve.y, **({"dy": curve.dy} if derivative else {})}
-    return columns_response(chosen, meta, columns)
+    return columns_response(chosen, meta, columns, decimals)
 
 
 @router.get(

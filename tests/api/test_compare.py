@@ -143,3 +143,13 @@ def test_work_is_bounded_over_all_curves(client: TestClient) -> None:
     r = client.get("/v1/compare/values", params={"f": [ten] * 8, "num": num})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["query", "num"]
+
+
+def test_decimals_round_every_series(client: TestClient) -> None:
+    r = client.get("/v1/compare/values", params={"f": ["sigmoid", "log(x)"], "num": 3, "decimals": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["series"][0]["y"] == [0.01, 0.5, 0.99]
+    assert body["series"][1]["y"] == [None, None, 1.61]
+    r = client.get("/v1/compare/values", params={"f": ["sigmoid"], "num": 3, "decimals": 2, "format": "csv"})
+    assert r.text.splitlines()[1:] == ["-5.0,0.01,0.01", "0.0,0.5,0.25", "5.0,0.99,0.01"]

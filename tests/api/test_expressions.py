@@ -256,3 +256,17 @@ def test_post_rejects_far_points_and_too_much_work(client: TestClient) -> None:
 def test_post_rejects_unknown_fields(client: TestClient) -> None:
     r = client.post("/v1/expressions/values", json={"expr": "x", "x": [1.0], "params": {}})
     assert r.status_code == 422
+
+
+def test_decimals_round_every_number_and_leave_nulls(client: TestClient) -> None:
+    body = values(client, "log(x)", x_min=-1, x_max=2, num=4, decimals=3)
+    assert body["y"] == [None, None, 0.0, 0.693]
+    assert body["dy"] == [None, None, 1.0, 0.5]
+    r = client.post("/v1/expressions/values?decimals=2", json={"expr": "sigmoid", "x": [1.0]})
+    assert r.json()["y"] == [0.73]
+
+
+def test_post_needs_a_json_body(client: TestClient) -> None:
+    r = client.post("/v1/expressions/values", content=b"expr=x", headers={"content-type": "text/plain"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body"]
