@@ -75,8 +75,24 @@ class ApiError extends Error {
   }
 }
 
-async function request(url, signal, as = "json") {
+function pause(seconds, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = window.setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener("abort", () => {
+      window.clearTimeout(timer);
+      reject(new DOMException("aborted", "AbortError"));
+    });
+  });
+}
+
+async function request(url, signal, as = "json", retries = 2) {
   const response = await fetch(url, { signal, headers: as === "json" ? { Accept: "application/json" } : {} });
+  if (response.status === 503 && retries > 0) {
+    // The server is busy drawing: wait as long as it asks (a few seconds at most), then try again.
+    const wait = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
+    await pause(wait, signal);
+    return request(url, signal, as, retries - 1);
+  }
   if (!response.ok) {
     let body = null;
     try {
@@ -857,6 +873,9 @@ async function start() {
   figure.addEventListener("pointermove", pointerToIndex);
   figure.addEventListener("pointerdown", pointerToIndex);
   figure.addEventListener("keydown", cursorKeys);
+  // Read the values aloud while the keyboard moves the cursor, not on every pointer move.
+  figure.addEventListener("focus", () => $("readout").setAttribute("aria-live", "polite"));
+  figure.addEventListener("blur", () => $("readout").setAttribute("aria-live", "off"));
 
   $("expr-form").addEventListener("submit", (event) => {
     event.preventDefault();
