@@ -157,10 +157,15 @@ def plot_curves(curves: Curves, x_range: XRange, options: ImageOptions, derivati
     results = [evaluate(e, x, method) for e in curves.expressions]
     x, values = break_at_jumps(x, [(r.y, r.dy) for r in results])
     drawn = [
-        Curve(label, y, dy if derivative else None, kinks_of(expression, x_range))
+        Curve(_literal(label), y, dy if derivative else None, kinks_of(expression, x_range))
         for expression, label, (y, dy) in zip(curves.expressions, curves.labels, values, strict=True)
     ]
     title = ", ".join(curves.labels)
     if len(title) > _TITLE_CHARS:
         title = f"{len(curves.labels)} curves"
-    return render_overlay(x, drawn, options=options, derivative=derivative, title=title)
+    return render_overlay(x, drawn, options=options, derivative=derivative, title=_literal(title))
+
+
+def _literal(text: str) -> str:
+    """``text`` drawn as written: matplotlib would read $...$ as TeX, and fail on TeX it does not know."""
+    return text.replace("$", r"\$")

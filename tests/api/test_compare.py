@@ -153,3 +153,10 @@ def test_decimals_round_every_series(client: TestClient) -> None:
     assert body["series"][1]["y"] == [None, None, 1.61]
     r = client.get("/v1/compare/values", params={"f": ["sigmoid"], "num": 3, "decimals": 2, "format": "csv"})
     assert r.text.splitlines()[1:] == ["-5.0,0.01,0.01", "0.0,0.5,0.25", "5.0,0.99,0.01"]
+
+
+def test_labels_are_drawn_as_written_even_with_tex_matplotlib_cannot_parse(client: TestClient) -> None:
+    for label in ["$\\foo$", "$x", "cost $5", "$\\frac{1}{2}$"]:
+        r = client.get("/v1/compare/plot", params={"f": ["relu"], "label": [label], "width": 200, "height": 150})
+        assert r.status_code == 200, label
+        assert r.content.startswith(b"\x89PNG")
