@@ -21,13 +21,14 @@ from .canvas import (
     Panel,
     Sizes,
     draw_zero_lines,
+    elide,
     encode,
     finish,
     label_axes,
     place_axes,
     pooled_figure,
 )
-from .style import MAX_SERIES, PALETTES, Palette, series_style
+from .style import MAX_SERIES, MIN_FONT, PALETTES, Palette, pt_to_px, series_style
 
 Array = np.ndarray
 
@@ -132,7 +133,8 @@ def render_overlay(
     """Up to eight curves over one x, with a legend; each has its own colour and dash pattern.
 
     Two panels (f and f') when ``derivative`` is true. Titles default to the curves'
-    labels joined ("ReLU, GELU"), and "Derivatives".
+    labels joined ("ReLU, GELU"), and "Derivatives". Titles and legend labels too wide for
+    the figure shrink and are elided; a legend that cannot fit a tiny figure is left out.
     """
     if not 1 <= len(curves) <= MAX_SERIES:
         raise ValueError(f"an overlay takes 1 to {MAX_SERIES} curves, got {len(curves)}")
@@ -169,8 +171,7 @@ def render_lines(
         _draw_shades(ax, shades, with_labels=True)
         label_axes(ax, Panel(title, ylabel, xlabel), palette, sizes)
         draw_zero_lines(ax)
-        _legend(ax, palette, sizes)
-        drawn = _draw(figure, [ax], options, sizes, title)
+        drawn = _draw(figure, [ax], options, sizes, title, legend=True)
     return finish(drawn)
 
 
@@ -210,14 +211,16 @@ def _render_curves(
         for ax, panel in zip(axes, panels, strict=True):
             label_axes(ax, panel, palette, sizes)
             draw_zero_lines(ax)
-        if legend:
-            _legend(top, palette, sizes)
-        drawn = _draw(figure, axes, options, sizes, title)
+        drawn = _draw(figure, axes, options, sizes, title, legend=legend)
     return finish(drawn)
 
 
-def _draw(figure: Figure, axes: Sequence[Axes], options: ImageOptions, sizes: Sizes, title: str) -> Image | Array:
+def _draw(
+    figure: Figure, axes: Sequence[Axes], options: ImageOptions, sizes: Sizes, title: str, *, legend: bool
+) -> Image | Array:
     place_axes(figure, axes, options, sizes)
+    if legend:
+        _legend(axes[0], PALETTES[options.theme], sizes, options.width, options.height)
     return encode(figure, options, title)
 
 
@@ -322,9 +325,22 @@ def _draw_marks(ax: Axes, marks: Sequence[Marks], palette: Palette, sizes: Sizes
         )  # fmt: skip
 
 
-def _legend(ax: Axes, palette: Palette, sizes: Sizes) -> None:
+def _legend(ax: Axes, palette: Palette, sizes: Sizes, figure_width: int, figure_height: int) -> None:
+    """A legend in the emptiest corner of the axes; labels too wide for it are elided."""
+    handles, labels = ax.get_legend_handles_labels()
+    # Rows of about 1.5 em (the label and the spacing) plus 1.2 em of padding must fit the axes:
+    # shrink the font if need be, and leave the legend out where even the smallest would not fit.
+    height = ax.get_position().height * figure_height
+    font = min(sizes.font * 0.9, height / ((1.5 * len(labels) + 1.2) * pt_to_px(1.0)))
+    if font < MIN_FONT or not labels:
+        return
+    # Room for the text: the axes' width less the handle, paddings and frame (about 5 em).
+    room = max(ax.get_position().width * figure_width - 5.0 * pt_to_px(font), pt_to_px(font))
+    labels = [elide(label, room, font) for label in labels]
     legend = ax.legend(
-        loc="best", fontsize=sizes.font * 0.9, frameon=True, framealpha=0.85, handlelength=3.0,
+        handles,
+        labels,
+        loc="best", fontsize=font, frameon=True, framealpha=0.85, handlelength=3.0,
         facecolor=palette.background, edgecolor=palette.grid, labelcolor=palette.foreground,
     )  # fmt: skip
     legend.get_frame().set_linewidth(0.6)

@@ -209,3 +209,28 @@ def test_no_text_is_clipped(
     x = np.linspace(-1e5, 3e5, 50)
     render_function(x, np.maximum(x, 0) * scale_y, (x > 0) * scale_y, label=label, options=ImageOptions(width, height))
     assert clipped == [[]]
+
+
+@pytest.mark.parametrize(("width", "height"), [(100, 100), (640, 480), (100, 1000), (1200, 150)])
+def test_no_text_is_clipped_in_overlays_and_line_charts(
+    monkeypatch: pytest.MonkeyPatch, width: int, height: int
+) -> None:
+    clipped: list[list[str]] = []
+    encode = charts.encode
+
+    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
+        drawn = encode(figure, options, title)
+        clipped.append(_texts_inside(figure))
+        return drawn
+
+    monkeypatch.setattr(charts, "encode", checked)
+    options = ImageOptions(width, height)
+    long = "a rather long expression: 2 * sigmoid(2 * x) - 1 + 0 * softplus(x, beta=3)"
+    curves = [Curve(long, np.tanh(X), 1 - np.tanh(X) ** 2), Curve("ReLU", np.maximum(X, 0), (X > 0) * 1.0)]
+    render_overlay(
+        X, curves, options=options, shades=[Shade("saturation", ((2.0, 5.0),))], marks=[Marks("zeros", (0.0,))]
+    )
+    layers = np.arange(1.0, 60.0)
+    lines = [Line(f"{long} {k}", layers, 0.5 ** (layers / k)) for k in range(1, 4)]
+    render_lines(lines, options=options, title=long, xlabel="layer", ylabel="gradient norm", log_y=True)
+    assert clipped == [[], []]
