@@ -132,6 +132,12 @@ def test_a_shared_address_restores_the_view(new_page, base_url: str) -> None:
     _wait_for_new_image(page, "#plot")
     assert page.input_value("#fn") == "leaky_relu"
     assert page.input_value("#param-negative_slope") == "0.2"
+    # The slider spans the function's suggested range from /v1/activations.
+    slider = page.locator("#param-negative_slope-range")
+    assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0", "1")
+    page.select_option("#fn", "gelu")
+    page.select_option("#param-approximate", "tanh")
+    _wait_for_plot(page, "#plot-figure", 'GELU (approximate="tanh")')
     assert page.input_value("#x_min") == "-3"
     assert page.locator("#curves li").count() == 2
     _wait_for_new_image(page, "#compare-plot")
