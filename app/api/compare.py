@@ -67,6 +67,8 @@ def get_curves(
             raise validation_error(
                 ("query", "label", i), f"labels are at most {settings.COMPARE_MAX_LABEL_LENGTH} characters", text
             )
+        if not text.isprintable():
+            raise validation_error(("query", "label", i), "labels are printable text, without control characters")
     expressions = [compile_query(text, ("query", "f", i)) for i, text in enumerate(f)]
     given = [*labels, *[""] * (len(f) - len(labels))]
     return Curves(expressions, [text.strip() or e.label for text, e in zip(given, expressions, strict=True)])

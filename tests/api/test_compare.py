@@ -160,3 +160,10 @@ def test_labels_are_drawn_as_written_even_with_tex_matplotlib_cannot_parse(clien
         r = client.get("/v1/compare/plot", params={"f": ["relu"], "label": [label], "width": 200, "height": 150})
         assert r.status_code == 200, label
         assert r.content.startswith(b"\x89PNG")
+
+
+def test_a_label_with_control_characters_is_a_422(client: TestClient) -> None:
+    for label in ["a\x00b", "two\nlines", "\x1b[31mred"]:
+        r = client.get("/v1/compare/values", params={"f": ["relu"], "label": [label]})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "label", 0]
