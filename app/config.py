@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     COMPARE_MAX_LABEL_LENGTH: int = 80
 
     # Analysis (/v1/activations/{name}/analysis, /v1/analysis/*). Every work cap counts all the
-    # functions of one request, so the slowest allowed request stays bounded (see bench/).
+    # functions of one request, so the slowest allowed request stays bounded (bench/analysis.py).
+    # A function's weight is 1 for a name and its node count for an expression.
     ANALYSIS_MAX_CURVES: int = 8
     ANALYSIS_DEFAULT_SAMPLES: int = 100_000
     ANALYSIS_MAX_SAMPLES: int = 1_000_000
@@ -73,15 +74,20 @@ class Settings(BaseSettings):
     NETWORK_MAX_STEPS: int = 2_000
     # depth x width² (the weights held in memory, 8 bytes each).
     NETWORK_MAX_WEIGHTS: int = 4_194_304
+    # depth x width x batch (x steps) x sum of the functions' weights: unit evaluations.
+    NETWORK_MAX_EVALUATIONS: int = 16_777_216
     # depth x width² x batch x number of f: multiply-adds of one forward pass.
     GRADIENT_FLOW_MAX_WORK: int = 268_435_456
-    # depth x width² x batch x steps x number of f.
-    DEAD_UNITS_MAX_WORK: int = 2_147_483_648
+    # depth x width² x batch x steps x number of f: multiply-adds of the forward passes.
+    DEAD_UNITS_MAX_WORK: int = 1_073_741_824
+    # depth x steps x number of f: each layer of each step costs ~0.1 ms of fixed overhead.
+    DEAD_UNITS_MAX_LAYER_STEPS: int = 20_000
     DEAD_UNITS_MAX_CHECKPOINTS: int = 200
-    # n x (number of f + 1) x 2 x (repeats + 1): elements evaluated by one cost measurement.
+    # n x 2 x (repeats + 1) x (1 + sum of the functions' weights): elements one cost request evaluates.
+    COST_DEFAULT_N: int = 200_000
     COST_MAX_N: int = 10_000_000
     COST_MAX_REPEATS: int = 20
-    COST_MAX_WORK: int = 100_000_000
+    COST_MAX_WORK: int = 40_000_000
 
 
 settings = Settings()

@@ -16,7 +16,7 @@ from app.core.networks import INIT_RULES, TASK, TASK_INPUTS, Init, Nonlinearity
 from app.render import ImageFormat, ImageOptions, Line, Theme, render_lines
 
 from .analysis_models import AnalysisResponse, CostResponse, DeadUnitsResponse, GradientFlowResponse
-from .deps import ActivationDep, ParamsDep, RangeDep, validation_error
+from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, RangeDep, validation_error
 from .expressions import LANGUAGE, StrictQuery, compile_query
 from .limits import BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, get_plot_options, plot_response
@@ -54,7 +54,7 @@ def _intervals(intervals: list[Interval]) -> list[list[float]]:
 @function_router.get(
     "/{name}/analysis",
     response_model=AnalysisResponse,
-    responses=_RESPONSES,
+    responses={**_RESPONSES, **UNKNOWN_NAME_RESPONSES},
     dependencies=[HeavySlot],
     summary="Sparsity, saturation, gradient and output statistics of one function",
 )
@@ -191,12 +191,24 @@ FunctionsDep = Annotated[list[Nonlinearity], Depends(get_functions)]
 TrainingFunctionsDep = Annotated[list[Nonlinearity], Depends(get_training_functions)]
 
 
-def _check_work(functions: list[Nonlinearity], loc: str, product: int, limit: int, setting: str, formula: str) -> None:
-    work = product * len(functions)
-    if work > limit:
+def _check(loc: str, amount: int, limit: int, setting: str, formula: str) -> None:
+    """A 422 at ``loc`` naming the Settings limit when ``amount`` is over it."""
+    if amount > limit:
         raise validation_error(
-            ("query", loc), f"{formula} x number of f = {work:,} is over the limit {setting} = {limit:,}; ask for less"
+            ("query", loc), f"{formula} = {amount:,} is over the limit {setting} = {limit:,}; ask for less"
         )
+
+
+def _evaluations(functions: list[Nonlinearity], units: int) -> None:
+    """Each unit evaluation costs its function's weight: 1 for a name, the node count for an expression."""
+    weight = sum(f.weight for f in functions)
+    _check(
+        "batch",
+        units * weight,
+        settings.NETWORK_MAX_EVALUATIONS,
+        "NETWORK_MAX_EVALUATIONS",
+        "unit evaluations x the functions' weights (1 per name, nodes per expression)",
+    )
 
 
 def _check_weights(depth: int, width: int) -> None:
@@ -252,14 +264,15 @@ def _flow(
     functions: list[Nonlinearity], depth: int, width: int, batch: int, init: Init, std: float, seed: int
 ) -> list[analysis.Flow]:
     _check_weights(depth, width)
-    _check_work(
-        functions,
+    n = len(functions)
+    _check(
         "batch",
-        depth * width * width * batch,
+        depth * width * width * batch * n,
         settings.GRADIENT_FLOW_MAX_WORK,
         "GRADIENT_FLOW_MAX_WORK",
-        "depth x width² x batch",
+        "depth x width² x batch x number of f",
     )
+    _evaluations(functions, depth * width * batch)
     return analysis.gradient_flow(functions, depth=depth, width=width, batch=batch, init=init, std=std, seed=seed)
 
 
@@ -382,14 +395,22 @@ def _train(
     checkpoints: int,
 ) -> list[analysis.DeadRun]:
     _check_weights(depth, width)
-    _check_work(
-        functions,
+    n = len(functions)
+    _check(
         "steps",
-        depth * width * width * batch * steps,
+        depth * steps * n,
+        settings.DEAD_UNITS_MAX_LAYER_STEPS,
+        "DEAD_UNITS_MAX_LAYER_STEPS",
+        "depth x steps x number of f",
+    )
+    _check(
+        "steps",
+        depth * width * width * batch * steps * n,
         settings.DEAD_UNITS_MAX_WORK,
         "DEAD_UNITS_MAX_WORK",
-        "depth x width² x batch x steps",
+        "depth x width² x batch x steps x number of f",
     )
+    _evaluations(functions, depth * width * batch * steps)
     return analysis.dead_units(
         functions,
         depth=depth,
@@ -520,7 +541,9 @@ def read_dead_units_plot(
 def read_cost(
     request: Request,
     functions: FunctionsDep,
-    n: Annotated[int, Query(ge=1, le=settings.COST_MAX_N, description="elements per evaluation")] = 1_000_000,
+    n: Annotated[
+        int, Query(ge=1, le=settings.COST_MAX_N, description="elements per evaluation")
+    ] = settings.COST_DEFAULT_N,
     repeats: Annotated[
         int, Query(ge=1, le=settings.COST_MAX_REPEATS, description="timed runs; the median is reported")
     ] = 5,
@@ -530,13 +553,14 @@ def read_cost(
 
     A measurement, not a constant: it changes with the machine, its load and the numpy build.
     """
-    elements = n * (len(functions) + 1) * 2 * (repeats + 1)
-    if elements > settings.COST_MAX_WORK:
-        raise validation_error(
-            ("query", "n"),
-            f"n x (number of f + 1) x 2 x (repeats + 1) = {elements:,} evaluations is over the limit "
-            f"COST_MAX_WORK = {settings.COST_MAX_WORK:,}",
-        )
+    weight = 1 + sum(f.weight for f in functions)
+    _check(
+        "n",
+        n * 2 * (repeats + 1) * weight,
+        settings.COST_MAX_WORK,
+        "COST_MAX_WORK",
+        "n x 2 x (repeats + 1) x (1 + the functions' weights: 1 per name, nodes per expression)",
+    )
     relu = registry.get("relu")
     costs, base = analysis.measure_cost(functions, analysis.bind(relu, relu.defaults), n=n, repeats=repeats, seed=seed)
     resolved = {"f": [fn.name for fn in functions], "n": n, "repeats": repeats, "seed": seed}

@@ -57,6 +57,7 @@ def from_expression(expression: Expression) -> Nonlinearity:
         expression.label,
         lambda x: evaluate_expression(expression, x).y,
         lambda x: evaluate_expression(expression, x).dy,
+        weight=expression.size,
     )
 
 
@@ -322,8 +323,8 @@ def gradient_flow(
 ) -> list[Flow]:
     """Per-layer gradient norms of a random network, one per function, all on the same weights and batch."""
     flows = []
-    for f in functions:
-        result = networks.gradient_flow(f, depth, width, batch, init, std, seed)
+    results = networks.gradient_flow(functions, depth, width, batch, init, std, seed)
+    for f, result in zip(functions, results, strict=True):
         flows.append(
             Flow(
                 f.name,

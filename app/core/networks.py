@@ -8,7 +8,7 @@ result is reproduced by its seed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,6 +28,8 @@ class Nonlinearity:
     label: str
     value: ScalarFn
     grad: ScalarFn
+    # Relative cost of one evaluation: 1 for a registered function, its node count for an expression.
+    weight: int = 1
 
 
 class Init(StrEnum):
@@ -131,22 +133,29 @@ class FlowResult:
     activation_std: list[float]
 
 
-def gradient_flow(f: Nonlinearity, depth: int, width: int, batch: int, init: Init, std: float, seed: int) -> FlowResult:
+def gradient_flow(
+    functions: Sequence[Nonlinearity], depth: int, width: int, batch: int, init: Init, std: float, seed: int
+) -> list[FlowResult]:
     """Forward a N(0, 1) batch through a random ``depth`` x ``width`` network, backward the gradient of sum(h_L).
 
-    The same seed gives the same weights and batch for every function, so curves compare fairly.
+    Every function runs on the same weights and the same batch, so the curves compare fairly.
     """
     rng = np.random.default_rng(seed)
     net = random_network(rng, [width] * (depth + 1), init, std)
     x = rng.standard_normal((batch, width))
+    results = []
     with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
-        pre, outputs = forward(net, f, x)
-        grads = backward(net, f, pre, outputs, np.ones_like(outputs[-1]))
-        return FlowResult(
-            weight_grad_norms=[float(np.linalg.norm(g)) for g in grads.weights],
-            output_grad_norms=[float(np.linalg.norm(g)) for g in grads.outputs],
-            activation_std=[float(np.std(h)) for h in outputs[1:]],
-        )
+        for f in functions:
+            pre, outputs = forward(net, f, x)
+            grads = backward(net, f, pre, outputs, np.ones_like(outputs[-1]))
+            results.append(
+                FlowResult(
+                    weight_grad_norms=[float(np.linalg.norm(g)) for g in grads.weights],
+                    output_grad_norms=[float(np.linalg.norm(g)) for g in grads.outputs],
+                    activation_std=[float(np.std(h)) for h in outputs[1:]],
+                )
+            )
+    return results
 
 
 # The synthetic regression task of the training runs: y = sin(x · u) with x ~ N(0, I), u ~ N(0, I/d).

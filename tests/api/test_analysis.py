@@ -229,12 +229,36 @@ def test_dead_units_default_run_kills_relu_units_and_spares_leaky_ones(client: T
     assert len(relu["dead_fraction_per_layer"][-1]) == 4
 
 
-def test_dead_units_over_the_work_limit_is_422(client: TestClient) -> None:
-    response = client.get("/v1/analysis/dead-units", params={"width": 256, "depth": 16, "steps": 2000, "batch": 512})
+@pytest.mark.parametrize(
+    ("query", "where", "limit"),
+    [
+        ({"f": "relu", "depth": 4, "width": 256, "batch": 1024, "steps": 1000}, "steps", "DEAD_UNITS_MAX_WORK"),
+        ({"f": "relu", "depth": 100, "width": 1, "batch": 1, "steps": 201}, "steps", "DEAD_UNITS_MAX_LAYER_STEPS"),
+        ({"f": "relu", "depth": 100, "width": 1, "batch": 4096, "steps": 200}, "batch", "NETWORK_MAX_EVALUATIONS"),
+        (
+            {"f": "x * sigmoid(x)", "depth": 4, "width": 64, "batch": 1024, "steps": 20},
+            "batch",
+            "NETWORK_MAX_EVALUATIONS",
+        ),
+    ],
+)
+def test_dead_units_over_a_work_limit_is_422_naming_it(
+    client: TestClient, query: dict[str, Any], where: str, limit: str
+) -> None:
+    response = client.get("/v1/analysis/dead-units", params=query)
     assert response.status_code == 422
     (error,) = details(response)
-    assert error["loc"] == ["query", "steps"]
-    assert "DEAD_UNITS_MAX_WORK" in error["msg"]
+    assert error["loc"] == ["query", where]
+    assert limit in error["msg"]
+
+
+def test_dead_units_just_under_the_limits_runs(client: TestClient) -> None:
+    # The same as the evaluation case above with a name (weight 1) instead of a 4-node expression.
+    response = client.get(
+        "/v1/analysis/dead-units", params={"f": "relu", "depth": 4, "width": 64, "batch": 1024, "steps": 20}
+    )
+    assert response.status_code == 200
+    assert response.json()["functions"][0]["steps"][-1] == 20
 
 
 def test_dead_units_plot_is_a_png(client: TestClient) -> None:
