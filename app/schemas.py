@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.config import settings
 from app.core.evaluate import Method
@@ -74,7 +74,7 @@ class ValuesRequest(BaseModel):
 
     x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
     params: dict[str, ParamValue] = Field(default_factory=dict, description="the function's parameters")
-    derivative: bool = True
+    derivative: StrictBool = True
     method: Method = Method.analytic
 
 
@@ -107,7 +107,7 @@ class ExpressionValuesRequest(BaseModel):
 
     expr: str = Field(description="an expression in x, as for GET /v1/expressions/values")
     x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
-    derivative: bool = True
+    derivative: StrictBool = True
     method: Method = Method.analytic
 
 
