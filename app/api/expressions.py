@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from app.config import settings
+from app.core.analysis import from_expression
 from app.core.evaluate import Method
 from app.core.expression_kinks import kink_points
 from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate, jumps
@@ -22,6 +23,7 @@ from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_r
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, negotiate
+from .shading import ShadeDep, ShadeKind, overlays
 
 router = APIRouter(prefix="/v1/expressions", tags=["expressions"])
 
@@ -173,6 +175,7 @@ def read_expression_plot(
     expression: ExpressionDep,
     x_range: PlotRangeDep,
     options: PlotOptionsDep,
+    shade: ShadeDep,
     derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
     method: MethodQuery = Method.analytic,
 ) -> Response:
@@ -185,20 +188,30 @@ def read_expression_plot(
         "x": x_range,
         "derivative": derivative,
         "method": method if derivative else Method.analytic,
+        "shade": sorted(shade),
         "options": options,
     }
-    return plot_response(request, key, lambda: plot_expression(expression, x_range, options, derivative, method))
+    return plot_response(request, key, lambda: plot_expression(expression, x_range, options, derivative, method, shade))
 
 
 def plot_expression(
-    expression: Expression, x_range: XRange, options: ImageOptions, derivative: bool, method: Method
+    expression: Expression,
+    x_range: XRange,
+    options: ImageOptions,
+    derivative: bool,
+    method: Method,
+    shade: frozenset[ShadeKind] = frozenset(),
 ) -> Image:
     """Evaluate on the grid and draw f (and f'); a lone activation of x gets its kinks marked."""
     x = x_range.points()
+    shades, marks = overlays(from_expression(expression), x, shade)
     curve = evaluate(expression, x, method)
     x, ((y, dy),) = break_at_jumps(x, [(curve.y, curve.dy)])
     shown = dy if derivative else None
-    return render_function(x, y, shown, label=expression.label, options=options, kinks=kinks_of(expression, x_range))
+    kinks = kinks_of(expression, x_range)
+    return render_function(
+        x, y, shown, label=expression.label, options=options, kinks=kinks, shades=shades, marks=marks
+    )
 
 
 def break_at_jumps(x: Array, curves: list[tuple[Array, Array]]) -> tuple[Array, list[tuple[Array, Array]]]:

@@ -331,3 +331,13 @@ def test_an_unknown_shade_is_422(client: TestClient) -> None:
     (error,) = details(response)
     assert error["loc"] == ["query", "shade", 0]
     assert "kinks" in error["msg"]
+
+
+def test_expression_plot_takes_shading_too(client: TestClient) -> None:
+    params = {"expr": "2*sigmoid(2*x) - 1"}
+    plain = client.get("/v1/expressions/plot", params=params)
+    shaded = client.get("/v1/expressions/plot", params={**params, "shade": "saturation,zeros"})
+    assert plain.status_code == shaded.status_code == 200
+    assert shaded.headers["content-type"] == "image/png"
+    assert shaded.headers["etag"] != plain.headers["etag"]
+    assert client.get("/v1/expressions/plot", params={**params, "shade": "kinks"}).status_code == 422
