@@ -99,7 +99,9 @@ class Sizes:
         self.tick_pad = 0.3 * self.font  # points
         self.label_pad = 0.25 * self.font  # points
         self.title_pad = 0.45 * self.font  # points
-        self.line_width = max(1.0, min(2.0, self.font / 5.0))
+        self.line_width = max(1.0, self.font / 5.0)
+        # Thin lines (spines, ticks, zero lines, grid) thicken on large figures only.
+        self.thin = 0.8 * max(1.0, self.font / 10.0)
 
 
 def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tuple[Figure, list[Axes], Sizes]:
@@ -120,9 +122,9 @@ def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tu
         if index < panels - 1:
             ax.tick_params(labelbottom=False)
         # Zero lines belong to the figure and are shown or hidden per plot.
-        ax.axvline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5, gid=_ZERO)
+        ax.axvline(0.0, color=palette.zero, linewidth=sizes.thin, zorder=1.5, gid=_ZERO)
         if not log_y:
-            ax.axhline(0.0, color=palette.zero, linewidth=0.8, zorder=1.5, gid=_ZERO)
+            ax.axhline(0.0, color=palette.zero, linewidth=sizes.thin, zorder=1.5, gid=_ZERO)
         axes.append(ax)
     if options.format is ImageFormat.png:
         FigureCanvasAgg(figure)
@@ -187,19 +189,19 @@ def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool, log_y: boo
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_color(palette.muted)
-        ax.spines[side].set_linewidth(0.8)
+        ax.spines[side].set_linewidth(sizes.thin)
     ax.tick_params(
         colors=palette.muted,
         labelcolor=palette.foreground,
         labelsize=sizes.font,
         length=sizes.tick_length,
         pad=sizes.tick_pad,
-        width=0.8,
+        width=sizes.thin,
     )
     if log_y:
         ax.yaxis.set_minor_formatter(NullFormatter())
     if grid:
-        ax.grid(True, color=palette.grid, linewidth=0.6, linestyle=(0, (4.0, 3.0)))
+        ax.grid(True, color=palette.grid, linewidth=0.75 * sizes.thin, linestyle=(0, (4.0, 3.0)))
         ax.set_axisbelow(True)
 
 

@@ -79,10 +79,15 @@ MIN_FONT = 4.0
 
 
 def font_size(width: float, height: float, panels: int) -> float:
-    """Base font size in points: 10 at the article's 640x480, smaller on small figures."""
+    """Base font size in points: 10 at the article's 640x480, smaller on small figures.
+
+    On large figures it grows with the square root of the size, so a poster-sized plot is
+    still legible without its text crowding the data.
+    """
     by_width = width / 64.0
     by_height = height / (48.0 * panels) * 2.0 if panels > 1 else height / 40.0
-    return float(min(10.0, max(5.0, min(by_width, by_height))))
+    size = max(5.0, min(by_width, by_height))
+    return float(size if size <= 10.0 else 10.0 * (size / 10.0) ** 0.5)
 
 
 def pt_to_px(points: float) -> float:
