@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test install install-dev clean openapi
+.PHONY: run test install install-dev clean openapi bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -36,6 +36,12 @@ test: $(VENV)/.dev
 # openapi.md is generated from the app's OpenAPI document; a test fails when it is out of date.
 openapi: $(VENV)/.dev
 	$(BIN)/python scripts/openapi_md.py
+
+# The service against a no-op floor and the straightforward version, under wrk; writes bench/RESULTS.md.
+bench: $(VENV)/.dev
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| echo "wrk could not be installed: a Python client drives the load instead"
+	$(BIN)/python bench/run_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,131 @@
+"""In-process timings behind the choices in the values code: serialiser, CSV writer, body parser, gzip.
+
+Each figure is the median of several timeit repeats, in one process. Run alone with
+``.venv/bin/python bench/micro.py``; ``bench/run_bench.py`` includes its tables in RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import timeit
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.api.responses import _csv, _npy
+from app.core.rounding import round_half_even
+from app.schemas import ValuesRequest, ValuesResponse
+
+NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+
+def ms(function: Callable[[], object], repeat: int = 5) -> float:
+    timer = timeit.Timer(function)
+    number, _ = timer.autorange()
+    number = max(1, number // 4)
+    return statistics.median(t / number for t in timer.repeat(repeat, number)) * 1e3
+
+
+def columns(num: int) -> dict[str, np.ndarray]:
+    x = np.linspace(-5, 5, num)
+    y = 1 / (1 + np.exp(-x))
+    return {"x": x, "y": y, "dy": y * (1 - y)}
+
+
+def csv_by_python(table: dict[str, np.ndarray]) -> bytes:
+    """The CSV writer the service had before: one repr per cell."""
+    rows = zip(*(values.tolist() for values in table.values()), strict=True)
+    return ("\n".join([",".join(table), *(",".join(map(repr, row)) for row in rows)]) + "\n").encode()
+
+
+def serialisers() -> list[str]:
+    lines = ["| num | orjson, numpy arrays (used) | orjson, `.tolist()` | pydantic model + `model_dump_json` |"]
+    lines.append("|--:|--:|--:|--:|")
+    meta = {"name": "sigmoid", "params": {}, "method": "analytic"}
+    for num in (100, 100_000):
+        table = columns(num)
+        direct = ms(lambda: orjson.dumps({**meta, **table}, option=NUMPY))  # noqa: B023
+        lists = ms(lambda: orjson.dumps({**meta, **{k: v.tolist() for k, v in table.items()}}))  # noqa: B023
+        pydantic = ms(
+            lambda: ValuesResponse(**meta, **{k: v.tolist() for k, v in table.items()}).model_dump_json()  # noqa: B023
+        )
+        lines.append(f"| {num:,} | {direct:.3f} ms | {lists:.3f} ms | {pydantic:.3f} ms |")
+    return lines
+
+
+def formats() -> list[str]:
+    table = columns(100_000)
+    body = orjson.dumps({"x": table["x"]}, option=NUMPY)
+    rows = [
+        ("CSV, orjson rows (used)", ms(lambda: _csv(table))),
+        ("CSV, a Python `repr` per cell", ms(lambda: csv_by_python(table), repeat=3)),
+        ("NPY structured array", ms(lambda: _npy(table))),
+        ("round to 4 decimals (3 columns)", ms(lambda: [round_half_even(v, 4) for v in table.values()])),
+        ("POST body: `model_validate_json` on the bytes (used)", ms(lambda: ValuesRequest.model_validate_json(body))),
+        ("POST body: `json.loads`, then `model_validate`", ms(lambda: ValuesRequest.model_validate(json.loads(body)))),
+    ]
+    lines = ["| 100,000 points | time |", "|---|--:|"]
+    lines += [f"| {what} | {value:.2f} ms |" for what, value in rows]
+    return lines
+
+
+def gzip_table() -> list[str]:
+    small = orjson.dumps(columns(100), option=NUMPY)
+    big = columns(100_000)
+    rounded = {name: round_half_even(values, 4) for name, values in big.items()}
+    bodies = [
+        ("JSON num=100", small),
+        ("JSON num=100,000", orjson.dumps(big, option=NUMPY)),
+        ("JSON num=100,000, decimals=4", orjson.dumps(rounded, option=NUMPY)),
+        ("CSV num=100,000", _csv(big)),
+        ("NPY num=100,000", _npy(big)),
+    ]
+    lines = [
+        "| body | bytes | level | gzipped bytes | saved | time | pays below |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for what, body in bodies:
+        for level in (1, 6):
+            packed = zlib.compress(body, level)
+            seconds = ms(lambda: zlib.compress(body, level), repeat=3) / 1e3  # noqa: B023
+            saved = len(body) - len(packed)
+            # Gzip pays when sending the saved bytes would take longer than compressing them.
+            break_even = saved * 8 / seconds / 1e6
+            lines.append(
+                f"| {what} | {len(body):,} | {level} | {len(packed):,} | {saved / len(body):.0%} | "
+                f"{seconds * 1e3:.2f} ms | {break_even:,.0f} Mbit/s |"
+            )
+    return lines
+
+
+def report() -> str:
+    parts = [
+        "## In-process timings",
+        "",
+        "Serialising the values answer (name, params, method, x, y, dy) to JSON bytes; pydantic's own "
+        "serialiser is what a `response_model` of float lists costs:",
+        "",
+        *serialisers(),
+        "",
+        "Other formats and the POST body parser:",
+        "",
+        *formats(),
+        "",
+        "Gzip (zlib) by level. *Pays below* is the link speed under which compressing saves more "
+        "transfer time than it costs CPU time. The service uses level 1 from 1,400 bytes on (one TCP "
+        "segment; below that nothing is saved), and never for NPY or PNG.",
+        "",
+        *gzip_table(),
+    ]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(report())

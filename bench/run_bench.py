@@ -1,0 +1,339 @@
+"""``make bench``: the service against the floor and the straightforward version, over HTTP.
+
+Starts three servers with uvicorn on free ports, with the same settings: the service with a
+no-op floor route (``bench/floor_app.py``) in one worker process and in two, and the
+straightforward version (``bench/straightforward_app.py``) in one. Drives each case with wrk
+(one thread, 8 connections), or with a Python async client if wrk is missing; rounds are
+interleaved so that load from elsewhere on the machine falls on every case alike. Then times
+serialisation, parsing and gzip in-process, samples where the service spends its time with
+py-spy, and writes ``bench/RESULTS.md``.
+
+    .venv/bin/python bench/run_bench.py [--duration 3] [--rounds 3] [--no-profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import micro, profile  # noqa: E402
+
+CONNECTIONS = 8
+VALUES = "/v1/activations/sigmoid/values"
+PLOT = "/v1/activations/leaky_relu/plot"
+SERVERS = {
+    "service": ("bench.floor_app:app", 1),
+    "service, 2 workers": ("bench.floor_app:app", 2),
+    "straightforward": ("bench.straightforward_app:app", 1),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    server: str
+    path: str
+    post: bool = False
+    cold: bool = False
+    headers: tuple[str, ...] = ()
+
+
+CASES = [
+    Case("floor: no-op `def` route", "service", "/bench/floor"),
+    Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
+    Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
+    Case("values num=100, JSON", "straightforward", f"{VALUES}?num=100"),
+    Case("values num=100,000, JSON", "service", f"{VALUES}?num=100000"),
+    Case("values num=100,000, JSON", "straightforward", f"{VALUES}?num=100000"),
+    Case("values num=100,000, NPY", "service", f"{VALUES}?num=100000&format=npy"),
+    Case("values num=100,000, CSV", "service", f"{VALUES}?num=100000&format=csv"),
+    Case("values num=100,000, JSON, gzip", "service", f"{VALUES}?num=100000", headers=("Accept-Encoding: gzip",)),
+    Case(
+        "values num=100,000, JSON, decimals=4, gzip",
+        "service",
+        f"{VALUES}?num=100000&decimals=4",
+        headers=("Accept-Encoding: gzip",),
+    ),
+    Case("POST 100,000 points, JSON", "service", VALUES, post=True),
+    Case("POST 100,000 points, JSON", "straightforward", VALUES, post=True),
+    Case("plot cold (new negative_slope each time)", "service", PLOT, cold=True),
+    Case("plot cold (new negative_slope each time)", "straightforward", PLOT, cold=True),
+    Case("plot cold (new negative_slope each time)", "service, 2 workers", PLOT, cold=True),
+    Case("plot repeated", "service", PLOT),
+    Case("plot repeated", "straightforward", PLOT),
+    Case("plot repeated", "service, 2 workers", PLOT),
+]
+
+# (what, numerator case, denominator case, target)
+RATIOS = [
+    ("values num=100 / floor (`def`)", 2, 0, 0.9),
+    ("values num=100 / floor (`async def`), for reference", 2, 1, None),
+    ("values num=100,000 JSON / straightforward", 4, 5, 3.0),
+    ("values num=100,000 NPY / straightforward JSON", 6, 5, 20.0),
+    ("POST 100,000 points / straightforward", 10, 11, 3.0),
+    ("plot cold / straightforward", 12, 13, 3.0),
+    ("plot repeated / straightforward", 15, 16, 50.0),
+    ("plot cold, 2 workers / 1 worker", 14, 12, 1.7),
+    ("plot repeated, 2 workers / 1 worker", 17, 15, None),
+]
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+
+
+@dataclass
+class Row:
+    case: Case
+    runs: list[Run] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(app: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"] + (["--workers", str(workers)] if workers > 1 else [])
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/openapi.json", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.3)
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def run_wrk(url: str, case: Case, duration: float, run_id: int, body_file: str) -> Run:
+    args = [str(run_id), "1" if case.cold else "0", body_file if case.post else "", *case.headers]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{CONNECTIONS}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(ROOT / "bench/load.lua"),
+    ]
+    out = subprocess.run([*command, url, "--", *args], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"^BENCH (.*)$", out, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"wrk printed no summary:\n{out}")
+    data = json.loads(found.group(1))
+    return Run(
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=data["p50_us"] / 1e3,
+        p99_ms=data["p99_us"] / 1e3,
+        failures=data["errors"] + data["non2xx"],
+    )
+
+
+def run_python(url: str, case: Case, duration: float, run_id: int, body_file: str) -> Run:
+    """The fallback load generator: CONNECTIONS concurrent httpx clients in one event loop."""
+    import httpx
+
+    body = Path(body_file).read_bytes() if case.post else None
+    headers = dict(h.split(": ", 1) for h in case.headers)
+    if case.post:
+        headers["Content-Type"] = "application/json"
+    latencies: list[float] = []
+    failures = 0
+    counter = iter(range(10**9))
+
+    async def worker(client: httpx.AsyncClient, deadline: float) -> None:
+        nonlocal failures
+        while time.perf_counter() < deadline:
+            target = url
+            if case.cold:
+                slope = 0.01 + run_id * 0.001 + next(counter) * 1e-8
+                target += ("&" if "?" in url else "?") + f"negative_slope={slope:.10f}"
+            start = time.perf_counter()
+            response = await client.request("POST" if case.post else "GET", target, content=body, headers=headers)
+            latencies.append(time.perf_counter() - start)
+            failures += response.status_code >= 300
+
+    async def main() -> float:
+        limits = httpx.Limits(max_connections=CONNECTIONS)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+            start = time.perf_counter()
+            await asyncio.gather(*(worker(client, start + duration) for _ in range(CONNECTIONS)))
+            return time.perf_counter() - start
+
+    elapsed = asyncio.run(main())
+    ms = np.array(latencies) * 1e3
+    return Run(len(ms) / elapsed, float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), failures)
+
+
+def machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.*)$", cpuinfo, re.MULTILINE)
+    versions = {}
+    for package in ("fastapi", "starlette", "uvicorn", "pydantic", "orjson", "numpy", "matplotlib"):
+        with contextlib.suppress(Exception):
+            versions[package] = __import__(package).__version__
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": model.group(1) if model else "unknown",
+        "python": sys.version.split()[0],
+        "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
+    }
+
+
+def make_post_body(directory: str) -> str:
+    x = np.random.default_rng(0).normal(0, 3, 100_000)
+    path = os.path.join(directory, "post_100k.json")
+    Path(path).write_bytes(orjson.dumps({"x": x}, option=orjson.OPT_SERIALIZE_NUMPY))
+    return path
+
+
+def measure(duration: float, rounds: int, load: str, body_file: str) -> tuple[list[Row], dict[str, list[float]]]:
+    drive = run_wrk if load == "wrk" else run_python
+    rows = [Row(case) for case in CASES]
+    loads: dict[str, list[float]] = {"before": list(os.getloadavg())}
+    with contextlib.ExitStack() as stack:
+        bases = {name: stack.enter_context(serve(app, workers))[0] for name, (app, workers) in SERVERS.items()}
+        run_id = 0
+        for row in rows:  # warm-up: imports, caches of the "repeated" cases, connection pools
+            run_id += 1
+            drive(bases[row.case.server] + row.case.path, row.case, 1, run_id, body_file)
+        for round_number in range(rounds):
+            for row in rows:
+                run_id += 1
+                run = drive(bases[row.case.server] + row.case.path, row.case, duration, run_id, body_file)
+                row.runs.append(run)
+                print(
+                    f"  {row.case.label} [{row.case.server}]: {run.rps:,.1f} req/s, p50 {run.p50_ms:.2f} ms", flush=True
+                )
+            print(f"round {round_number + 1}/{rounds} done", flush=True)
+        loads["after"] = list(os.getloadavg())
+    return rows, loads
+
+
+def ratio(rows: list[Row], top: int, bottom: int) -> float:
+    per_round = [
+        a.rps / b.rps if b.rps else float("nan") for a, b in zip(rows[top].runs, rows[bottom].runs, strict=True)
+    ]
+    return statistics.median(per_round)
+
+
+def render(
+    rows: list[Row],
+    loads: dict[str, list[float]],
+    load: str,
+    duration: float,
+    rounds: int,
+    micro_md: str,
+    profile_md: str,
+    seconds: float,
+) -> str:
+    info = machine()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (`bench/run_bench.py`) on {now}, in {seconds:.0f} s.",
+        "",
+        f"- Machine: {info['cores']} cores, {info['cpu']}; load average {loads['before'][0]:.2f} before, "
+        f"{loads['after'][0]:.2f} after (the machine is shared: absolute figures are noisy, ratios less so).",
+        f"- Python {info['python']}; {info['versions']}.",
+        f"- Load: {'wrk' if load == 'wrk' else 'a Python async client (httpx; wrk was not found)'}, one thread, "
+        f"{CONNECTIONS} connections, {duration:g} s per run, {rounds} rounds interleaved case by case after a 1 s "
+        "warm-up of each. Servers: uvicorn (httptools, uvloop), access log off; one worker process unless stated.",
+        "- The floor is the service's own app with two no-op routes added (`bench/floor_app.py`): the same "
+        "middleware, error handlers and router as every real route. The values handlers are `def` (they run "
+        "numpy), so the `def` floor, which also pays the threadpool hand-off, is the one they are held to.",
+        "",
+        "## Requests per second and latency",
+        "",
+        "Median of the rounds; p50 and p99 latency of the median run.",
+        "",
+        "| case | server | req/s | p50 ms | p99 ms | failed |",
+        "|---|---|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        by_rps = sorted(row.runs, key=lambda r: r.rps)
+        middle = by_rps[len(by_rps) // 2]
+        rps = statistics.median(r.rps for r in row.runs)
+        failed = sum(r.failures for r in row.runs)
+        latency = f"{middle.p50_ms:.2f} | {middle.p99_ms:.2f}"
+        lines.append(f"| {row.case.label} | {row.case.server} | {rps:,.1f} | {latency} | {failed} |")
+    lines += ["", "## Ratios", "", "Median over the rounds of the ratio of requests per second within a round.", ""]
+    lines += ["| ratio | measured | target | met |", "|---|--:|--:|:-:|"]
+    for what, top, bottom, target in RATIOS:
+        value = ratio(rows, top, bottom)
+        met = "" if target is None else ("yes" if value >= target else "**no**")
+        shown = "" if target is None else f"≥ {target:g}"
+        lines.append(f"| {what} | {value:.2f} | {shown} | {met} |")
+    lines += ["", micro_md, "", profile_md, ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy sampling")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/RESULTS.md")
+    args = parser.parse_args()
+    started = time.monotonic()
+    load = "wrk" if shutil.which("wrk") else "python"
+    print(f"load generator: {load}", flush=True)
+    with tempfile.TemporaryDirectory() as directory:
+        body_file = make_post_body(directory)
+        rows, loads = measure(args.duration, args.rounds, load, body_file)
+        print(f"in-process timings ({time.monotonic() - started:.0f} s)", flush=True)
+        micro_md = micro.report()
+        print(f"profiles ({time.monotonic() - started:.0f} s)", flush=True)
+        profile_md = (
+            "## Where the time goes\n\nNot sampled (--no-profile)."
+            if args.no_profile
+            else profile.report(serve, SERVERS["service"][0], body_file)
+        )
+    text = render(rows, loads, load, args.duration, args.rounds, micro_md, profile_md, time.monotonic() - started)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
