@@ -202,7 +202,7 @@ def plot_expression(
     method: Method,
     shade: frozenset[ShadeKind] = frozenset(),
 ) -> Image:
-    """Evaluate on the grid and draw f (and f'); a lone activation of x gets its kinks marked."""
+    """Evaluate on the grid and draw f (and f'), kinks marked, lines broken at poles, shading on request."""
     x = x_range.points()
     shades, marks = overlays(from_expression(expression), x, shade)
     curve = evaluate(expression, x, method)
