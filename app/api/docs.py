@@ -19,7 +19,7 @@ FAVICON_URL = f"{ASSETS_URL}/favicon.png"
 
 # The pages may load nothing from elsewhere: ReDoc's side menu, for one, would fetch a logo from its CDN.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; object-src 'none'"
 )
 

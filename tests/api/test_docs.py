@@ -57,5 +57,5 @@ def test_docs_pages_forbid_loading_from_other_hosts(client: TestClient) -> None:
         policy = client.get(page).headers["content-security-policy"]
         directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
         assert directives["default-src"] == "'self'"
-        assert directives["img-src"] == "'self' data:"
+        assert directives["img-src"] == "'self' data: blob:"
         assert "http" not in policy

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import screenshot
+from .conftest import SCREENSHOTS, screenshot
 
 
 def test_swagger_ui_renders_every_operation_offline(new_page, base_url: str) -> None:
@@ -23,6 +23,25 @@ def test_swagger_ui_renders_every_operation_offline(new_page, base_url: str) -> 
     page.wait_for_selector(".opblock-body", timeout=10_000)
     assert log.sent_outside() == []
     assert any(url.endswith("/docs-assets/swagger-ui-bundle.js") for url in log.requests)
+    assert log.errors == []
+
+
+def test_try_it_out_shows_the_plot_as_a_picture(new_page, base_url: str) -> None:
+    page, log = new_page(height=1000)
+    page.goto(f"{base_url}/docs#/activations/activations-read_plot")
+    operation = page.locator("#operations-activations-activations-read_plot")
+    operation.locator(".opblock-body").wait_for(timeout=30_000)
+    if operation.locator("button.try-out__btn:has-text('Try it out')").count():
+        operation.locator("button.try-out__btn").click()
+    operation.locator("input[placeholder='name']").fill("sigmoid")
+    operation.locator("button.execute").click()
+    picture = operation.locator(".live-responses-table img")
+    picture.wait_for(timeout=30_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    assert "content-type: image/png" in (operation.locator(".live-responses-table").text_content() or "")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    operation.screenshot(path=str(SCREENSHOTS / "docs-try-it-out.png"))
+    assert log.sent_outside() == []
     assert log.errors == []
 
 
