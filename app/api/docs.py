@@ -13,6 +13,27 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+# The groups of operations, in the order the docs show them.
+OPENAPI_TAGS = [
+    {
+        "name": "activations",
+        "description": "The functions: formula, parameters, kinks and properties of each; its values and exact "
+        "derivatives as JSON, CSV or NPY; and its two-panel plot.",
+    },
+    {
+        "name": "expressions",
+        "description": "Any expression in x made of numbers, arithmetic, elementary functions and the activations, "
+        "with exact derivatives by the chain rule.",
+    },
+    {"name": "compare", "description": "Several functions or expressions on one x grid, as numbers or one overlay."},
+    {
+        "name": "analysis",
+        "description": "The article's claims, computed: sparsity, saturation, gradients through deep networks, "
+        "dead units while training, and cost.",
+    },
+    {"name": "health", "description": "Liveness, for load balancers and container health checks."},
+]
+
 ASSETS_URL = "/docs-assets"
 ASSETS_DIR = str(files("fastapi_offline") / "static")
 FAVICON_URL = f"{ASSETS_URL}/favicon.png"
