@@ -23,6 +23,7 @@ app = FastAPI(
     # /docs and /redoc are served with local assets by app.api.docs.
     docs_url=None,
     redoc_url=None,
+    openapi_tags=docs.OPENAPI_TAGS,
 )
 # Inside CORS, so that a 413 still carries the CORS headers a browser needs to read it.
 limits.install(app)
