@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from .canvas import (
@@ -28,11 +29,12 @@ from .canvas import (
     place_axes,
     pooled_figure,
 )
-from .style import MAX_SERIES, MIN_FONT, PALETTES, Palette, pt_to_px, series_style
+from .style import MAX_SERIES, MIN_FONT, PALETTES, Palette, Theme, pt_to_px, series_style
 
 Array = np.ndarray
 
 SHADE_COLOURS = ("#e69f00", "#56b4e9", "#cc79a7", "#009e73")
+SHADE_HATCHES = (None, "///", "\\\\\\", "xx")
 MARK_SHAPES = ("o", "D", "s", "^")
 
 
@@ -168,7 +170,7 @@ def render_lines(
         xs = [np.asarray(line.x, dtype=np.float64) for line in lines]
         _set_xlim(ax, np.concatenate(xs) if xs else np.zeros(0))
         _set_ylim(ax, [_finite(np.asarray(line.y, dtype=np.float64), positive=log_y) for line in lines], log_y)
-        _draw_shades(ax, shades, with_labels=True)
+        _draw_shades(ax, shades, options.theme, with_labels=True)
         label_axes(ax, Panel(title, ylabel, xlabel), palette, sizes)
         draw_zero_lines(ax)
         drawn = _draw(figure, [ax], options, sizes, title, legend=True)
@@ -206,7 +208,7 @@ def _render_curves(
         for index, curve in enumerate(curves):
             _mark_kinks(axes, curve.kinks, series_style(index, options.theme)[0], palette, sizes)
         for ax_index, ax in enumerate(axes):
-            _draw_shades(ax, shades, with_labels=ax_index == 0)
+            _draw_shades(ax, shades, options.theme, with_labels=ax_index == 0)
         _draw_marks(top, marks, palette, sizes)
         for ax, panel in zip(axes, panels, strict=True):
             label_axes(ax, panel, palette, sizes)
@@ -307,12 +309,20 @@ def _set_ylim(ax: Axes, series: Sequence[Array], log: bool) -> None:
     ax.set_ylim(middle - half, middle + half)
 
 
-def _draw_shades(ax: Axes, shades: Sequence[Shade], *, with_labels: bool) -> None:
+def _draw_shades(ax: Axes, shades: Sequence[Shade], theme: Theme, *, with_labels: bool) -> None:
+    """Each shade as one collection of full-height bands; the second and later are hatched too,
+    so that overlapping shades stay apart without relying on colour."""
+    alpha = 0.18 if theme is Theme.light else 0.3
     for index, shade in enumerate(shades):
-        colour = SHADE_COLOURS[index % len(SHADE_COLOURS)]
-        for number, (start, stop) in enumerate(shade.intervals):
-            label = shade.label if with_labels and number == 0 else None
-            ax.axvspan(start, stop, color=colour, alpha=0.18, linewidth=0, zorder=0.5, label=label)
+        colour = to_rgba(SHADE_COLOURS[index % len(SHADE_COLOURS)])
+        bands = [(start, stop - start) for start, stop in shade.intervals if stop > start]
+        if not bands:
+            continue
+        ax.broken_barh(
+            bands, (0.0, 1.0), transform=ax.get_xaxis_transform(), facecolor=(*colour[:3], alpha),
+            edgecolor=(*colour[:3], 0.75), linewidth=0.0, hatch=SHADE_HATCHES[index % len(SHADE_HATCHES)],
+            zorder=0.5, label=shade.label if with_labels else None,
+        )  # fmt: skip
 
 
 def _draw_marks(ax: Axes, marks: Sequence[Marks], palette: Palette, sizes: Sizes) -> None:
