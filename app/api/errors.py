@@ -33,11 +33,6 @@ def _clean(error: dict[str, Any]) -> dict[str, Any]:
         "loc": list(error.get("loc", ())),
         "msg": str(error.get("msg", "")),
     }
-    if cleaned["type"] == "json_invalid" and "error" in error.get("ctx", {}):
-        # The decoder's own words ("Expecting value"); the loc ends with the character offset.
-        # The framework's `input` here is a placeholder ({}), not what was sent: leave it out.
-        cleaned["msg"] = f"{cleaned['msg']}: {error['ctx']['error']} at character {cleaned['loc'][-1]}"
-        return cleaned
     if cleaned["type"] == "expression_error":
         # Where in the expression the problem is, for a client to point at it.
         cleaned["ctx"] = {"offset": int(error.get("ctx", {}).get("offset", 0))}
@@ -71,20 +66,7 @@ async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONRe
     )
 
 
-async def bad_request_handler(request: Request, exc: Exception) -> JSONResponse:
-    """400, saying why a body could not be read where the framework only says that it could not."""
-    assert isinstance(exc, StarletteHTTPException)
-    cause = exc.__cause__
-    detail = exc.detail
-    if isinstance(cause, UnicodeDecodeError):
-        detail = f"The body is not UTF-8 text ({cause.reason} at byte {cause.start}); send UTF-8 encoded JSON"
-    elif isinstance(cause, RecursionError):
-        detail = 'The body is JSON nested too deeply to read; send a flat object such as {"x": [0.5, 1.0]}'
-    return JSONResponse({"detail": detail}, status_code=400, headers=exc.headers)
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
-    app.add_exception_handler(400, bad_request_handler)
     app.add_exception_handler(405, method_not_allowed_handler)
     app.add_exception_handler(UnknownActivationError, unknown_activation_handler)

@@ -156,7 +156,6 @@ BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 # For a route that reads a body.
 BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body could not be read: it is not UTF-8, or it is JSON nested too deeply"},
     413: {"description": f"The request body is over the limit (ACT_MAX_BODY_BYTES, {settings.MAX_BODY_BYTES} bytes)"},
 }
 
