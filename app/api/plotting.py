@@ -105,8 +105,9 @@ def get_plot_options(
 PlotOptionsDep = Annotated[ImageOptions, Depends(get_plot_options)]
 
 
-def get_plot_range(x_range: RangeDep) -> XRange:
+async def get_plot_range(x_range: RangeDep) -> XRange:
     """The x grid of a plot, with at most ``PLOT_MAX_NUM`` points."""
+    # async: a comparison needs no trip to the thread pool, which a cached plot would notice.
     if x_range.num > settings.PLOT_MAX_NUM:
         raise validation_error(
             ("query", "num"), f"a plot takes at most {settings.PLOT_MAX_NUM} points (num)", x_range.num
