@@ -140,6 +140,8 @@ def test_gradient_flow_accepts_expressions(client: TestClient) -> None:
     assert series[0]["f"] == "tanh"
     assert series[1]["output_grad_norm"] == pytest.approx(series[0]["output_grad_norm"], rel=1e-9)
     assert series[2]["label"] == "Leaky ReLU (negative_slope=0.2)"
+    again = client.get(response.json()["request"])
+    assert again.json() == response.json()
 
 
 def test_gradient_flow_request_url_reproduces_the_response(client: TestClient) -> None:
