@@ -220,10 +220,11 @@ class Renderer:
             example = _param_example(p)
             if p["in"] == "path":
                 url_path = url_path.replace("{" + p["name"] + "}", quote(str(example if example is not None else "x")))
-            elif p["in"] == "query" and example is not None:
+            elif p["in"] == "query" and example is not None and example != p.get("schema", {}).get("default"):
+                # Only what differs from the defaults, so each example shows something.
                 values = example if isinstance(example, list) else [example]
                 query += [(p["name"], _value(v)) for v in values]
-        url = BASE_URL + url_path + (f"?{urlencode(query)}" if query else "")
+        url = BASE_URL + url_path + (f"?{urlencode(query, safe='*(),')}" if query else "")
         parts = ["curl -sS"]
         if method != "get":
             parts.append(f"-X {method.upper()}")
@@ -236,7 +237,8 @@ class Renderer:
         binary = [m for m in ok if m.startswith("image/")]
         parts.append(f"'{url}'")
         if binary:
-            parts.append(f"-o {path.rstrip('/').rsplit('/', 1)[-1]}.{EXTENSIONS.get(binary[0], 'bin')}")
+            extension = dict(query).get("format") or EXTENSIONS.get(binary[0], "bin")
+            parts.append(f"-o {path.rstrip('/').rsplit('/', 1)[-1]}.{extension}")
         return " ".join(parts)
 
     def errors_section(self) -> list[str]:
