@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SECONDS = 4
+SECONDS = 3
 CASES = [
     ("values num=100, JSON", "/v1/activations/sigmoid/values?num=100", False, False),
     ("values num=100,000, JSON", "/v1/activations/sigmoid/values?num=100000", False, False),

@@ -64,6 +64,7 @@ class Case:
 CASES = [
     Case("floor: no-op `def` route", "service", "/bench/floor"),
     Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
+    Case("floor: no-op `def` route with the values route's parameters", "service", "/bench/floor-params/sigmoid"),
     Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
     Case("values num=100, JSON", "straightforward", f"{VALUES}?num=100"),
     Case("values num=100,000, JSON", "service", f"{VALUES}?num=100000"),
@@ -87,17 +88,32 @@ CASES = [
     Case("plot repeated", "service, 2 workers", PLOT),
 ]
 
-# (what, numerator case, denominator case, target)
+FLOOR = "floor: no-op `def` route"
+V100, V100K, POST, COLD, REPEATED = (
+    "values num=100, JSON",
+    "values num=100,000, JSON",
+    "POST 100,000 points, JSON",
+    "plot cold (new negative_slope each time)",
+    "plot repeated",
+)
+ONE, TWO, STRAIGHT = "service", "service, 2 workers", "straightforward"
+# (what, numerator (case, server), denominator (case, server), target)
 RATIOS = [
-    ("values num=100 / floor (`def`)", 2, 0, 0.9),
-    ("values num=100 / floor (`async def`), for reference", 2, 1, None),
-    ("values num=100,000 JSON / straightforward", 4, 5, 3.0),
-    ("values num=100,000 NPY / straightforward JSON", 6, 5, 20.0),
-    ("POST 100,000 points / straightforward", 10, 11, 3.0),
-    ("plot cold / straightforward", 12, 13, 3.0),
-    ("plot repeated / straightforward", 15, 16, 50.0),
-    ("plot cold, 2 workers / 1 worker", 14, 12, 1.7),
-    ("plot repeated, 2 workers / 1 worker", 17, 15, None),
+    ("values num=100 / floor (`def`)", (V100, ONE), (FLOOR, ONE), 0.9),
+    ("values num=100 / floor (`async def`), for reference", (V100, ONE), ("floor: no-op `async def` route", ONE), None),
+    (
+        "values num=100 / floor with the same parameters: the cost of the work itself",
+        (V100, ONE),
+        ("floor: no-op `def` route with the values route's parameters", ONE),
+        None,
+    ),
+    ("values num=100,000 JSON / straightforward", (V100K, ONE), (V100K, STRAIGHT), 3.0),
+    ("values num=100,000 NPY / straightforward JSON", ("values num=100,000, NPY", ONE), (V100K, STRAIGHT), 20.0),
+    ("POST 100,000 points / straightforward", (POST, ONE), (POST, STRAIGHT), 3.0),
+    ("plot cold / straightforward", (COLD, ONE), (COLD, STRAIGHT), 3.0),
+    ("plot repeated / straightforward", (REPEATED, ONE), (REPEATED, STRAIGHT), 50.0),
+    ("plot cold, 2 workers / 1 worker", (COLD, TWO), (COLD, ONE), 1.7),
+    ("plot repeated, 2 workers / 1 worker", (REPEATED, TWO), (REPEATED, ONE), None),
 ]
 
 
@@ -250,10 +266,10 @@ def measure(duration: float, rounds: int, load: str, body_file: str) -> tuple[li
     return rows, loads
 
 
-def ratio(rows: list[Row], top: int, bottom: int) -> float:
-    per_round = [
-        a.rps / b.rps if b.rps else float("nan") for a, b in zip(rows[top].runs, rows[bottom].runs, strict=True)
-    ]
+def ratio(rows: list[Row], top: tuple[str, str], bottom: tuple[str, str]) -> float:
+    by_key = {(row.case.label, row.case.server): row for row in rows}
+    pairs = zip(by_key[top].runs, by_key[bottom].runs, strict=True)
+    per_round = [a.rps / b.rps if b.rps else float("nan") for a, b in pairs]
     return statistics.median(per_round)
 
 
