@@ -33,6 +33,8 @@ from .style import MAX_SERIES, MIN_FONT, PALETTES, Palette, Theme, pt_to_px, ser
 
 Array = np.ndarray
 
+# Larger magnitudes are not drawn: margins and ticks around them would overflow float64.
+LARGEST = 1e300
 SHADE_COLOURS = ("#e69f00", "#56b4e9", "#cc79a7", "#009e73")
 SHADE_HATCHES = (None, "///", "\\\\\\", "xx")
 MARK_SHAPES = ("o", "D", "s", "^")
@@ -227,10 +229,14 @@ def _draw(
 
 
 def _finite(values: Array, positive: bool = False) -> Array:
-    """Values with inf (and, for log axes, non-positive values) turned into NaN gaps."""
-    values = np.where(np.isfinite(values), values, np.nan)
-    if positive:
-        values = np.where(values > 0, values, np.nan)
+    """Values with inf, |v| > 1e300 (and for log axes v <= 1e-300) turned into NaN gaps.
+
+    The bounds keep every limit, margin and tick computed from the data finite.
+    """
+    with np.errstate(invalid="ignore"):
+        values = np.where(np.abs(values) <= LARGEST, values, np.nan)
+        if positive:
+            values = np.where(values >= 1.0 / LARGEST, values, np.nan)
     return values
 
 
@@ -281,7 +287,8 @@ def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palett
 
 
 def _set_xlim(ax: Axes, x: Array) -> None:
-    finite = x[np.isfinite(x)]
+    finite = _finite(x)
+    finite = finite[np.isfinite(finite)]
     if finite.size and finite.max() > finite.min():
         ax.set_xlim(float(finite.min()), float(finite.max()))
     else:
@@ -300,7 +307,7 @@ def _set_ylim(ax: Axes, series: Sequence[Array], log: bool) -> None:
         low_log, high_log = float(np.log10(low)), float(np.log10(high))
         # At least two decades, so that at least two powers of ten are labelled.
         margin = max(0.05 * (high_log - low_log), (2.0 - (high_log - low_log)) / 2.0)
-        ax.set_ylim(10 ** (low_log - margin), 10 ** (high_log + margin))
+        ax.set_ylim(10 ** max(low_log - margin, -305.0), 10 ** min(high_log + margin, 305.0))
         return
     # Never zoom in so far that ticks need more than a few significant digits.
     span = max(high - low, 1e-3 * max(abs(low), abs(high)), 1e-12)

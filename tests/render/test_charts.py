@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 
 from app.render import (
@@ -177,7 +178,7 @@ def test_line_chart_with_log_y_ignores_non_positive_values() -> None:
 
 def _texts_inside(figure: Figure) -> list[str]:
     """The axes whose drawn parts (ticks, tick labels, titles, axis labels, legend) leave the figure."""
-    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = RendererAgg(int(figure.bbox.width), int(figure.bbox.height), figure.dpi)
     bounds = figure.bbox
     outside = []
     for ax in figure.axes:
@@ -234,3 +235,34 @@ def test_no_text_is_clipped_in_overlays_and_line_charts(
     lines = [Line(f"{long} {k}", layers, 0.5 ** (layers / k)) for k in range(1, 4)]
     render_lines(lines, options=options, title=long, xlabel="layer", ylabel="gradient norm", log_y=True)
     assert clipped == [[], []]
+
+
+EXTREMES = {
+    "huge of both signs": np.array([-1.7e308, 1e300, -1e300, 0.0, 1.7e308] * 20),
+    "tiny": np.full(100, 5e-324),
+    "constant": np.full(100, 3.0),
+    "constant zero": np.zeros(100),
+    "one finite point": np.where(np.arange(100) == 50, 1.0, np.nan),
+    "all infinite": np.full(100, np.inf),
+    "steps of 1e-15 near 1e6": 1e6 + np.arange(100) * 1e-15 * 1e6,
+}
+
+
+@pytest.mark.parametrize("name", EXTREMES)
+def test_extreme_values_draw_without_errors_or_clipped_text(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    clipped: list[list[str]] = []
+    encode = charts.encode
+
+    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
+        drawn = encode(figure, options, title)
+        clipped.append(_texts_inside(figure))
+        return drawn
+
+    monkeypatch.setattr(charts, "encode", checked)
+    values = EXTREMES[name]
+    x = np.linspace(-1e6, 1e6, values.size)
+    for fmt in ImageFormat:
+        options = ImageOptions(300, 200, format=fmt)
+        render_function(x, values, values[::-1], label=name, options=options)
+        render_lines([Line(name, x, np.abs(values))], options=options, title=name, log_y=True)
+    assert clipped == [[]] * 4
