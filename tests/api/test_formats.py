@@ -245,3 +245,19 @@ def test_post_body_schema_is_documented(client: TestClient) -> None:
     assert schema["properties"]["method"]["enum"] == ["analytic", "numeric"]
     assert "$defs" not in str(schema)
     assert {p["name"] for p in operation["parameters"]} >= {"format", "decimals"}
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_a_cached_plot_is_the_plot_rendered_afresh(client: TestClient, fmt: str) -> None:
+    from app.api.plotting import image_cache
+
+    url = "/v1/activations/elu/plot"
+    query = {"format": fmt, "alpha": 0.7, "width": 320, "height": 240}
+    image_cache.clear()
+    fresh = client.get(url, params=query)
+    cached = client.get(url, params=query)
+    image_cache.clear()
+    again = client.get(url, params=query)
+    assert fresh.status_code == cached.status_code == again.status_code == 200
+    assert cached.content == fresh.content == again.content
+    assert cached.headers["etag"] == again.headers["etag"]
