@@ -343,3 +343,40 @@ def test_expression_plot_takes_shading_too(client: TestClient) -> None:
     assert shaded.headers["content-type"] == "image/png"
     assert shaded.headers["etag"] != plain.headers["etag"]
     assert client.get("/v1/expressions/plot", params={**params, "shade": "kinks"}).status_code == 422
+
+
+# --- /v1/expressions/analysis --------------------------------------------------------------------
+
+
+def test_expression_analysis_matches_the_function_it_equals(client: TestClient) -> None:
+    ours = client.get("/v1/expressions/analysis", params={"expr": "2*sigmoid(2*x) - 1", "samples": 20_000})
+    tanh = client.get("/v1/activations/tanh/analysis", params={"samples": 20_000})
+    assert ours.status_code == tanh.status_code == 200
+    a, b = ours.json(), tanh.json()
+    assert a["params"] == {}
+    assert a["saturation"]["intervals"] == [
+        [pytest.approx(v, abs=1e-9) for v in i] for i in b["saturation"]["intervals"]
+    ]
+    assert a["outputs"]["mean"] == pytest.approx(b["outputs"]["mean"], abs=1e-12)
+    assert a["gradient"]["max_abs"] == pytest.approx(1.0)
+    again = client.get(a["request"])
+    assert again.json() == a
+
+
+def test_expression_analysis_of_a_parameterised_call_finds_its_zeros(client: TestClient) -> None:
+    response = client.get("/v1/expressions/analysis", params={"expr": "softshrink(x, lambd=1)"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["label"] == "Softshrink (lambd=1)"
+    assert body["sparsity"]["zero_intervals"] == [[pytest.approx(-1.0, abs=1e-12), pytest.approx(1.0, abs=1e-12)]]
+
+
+def test_expression_analysis_rejects_a_bad_expression_and_too_much_work(client: TestClient) -> None:
+    bad = client.get("/v1/expressions/analysis", params={"expr": "sigmoid(("})
+    assert bad.status_code == 422
+    assert details(bad)[0]["loc"] == ["query", "expr"]
+    heavy = client.get(
+        "/v1/expressions/analysis", params={"expr": "+".join(["x*sigmoid(x)"] * 20), "samples": 1_000_000}
+    )
+    assert heavy.status_code == 422
+    assert details(heavy)[0]["loc"] == ["query", "samples"]

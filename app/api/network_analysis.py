@@ -1,0 +1,353 @@
+"""Small random networks per function: the gradient norm through depth, and units dying under SGD."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.config import settings
+from app.core import analysis
+from app.core.networks import INIT_RULES, TASK, TASK_INPUTS, Init, Nonlinearity
+from app.render import ImageFormat, ImageOptions, Line, Theme, render_lines
+
+from .analysis_models import DeadUnitsResponse, GradientFlowResponse
+from .analysis_params import (
+    PLOT_RESPONSES,
+    RESPONSES,
+    FunctionsDep,
+    SeedQuery,
+    TrainingFunctionsDep,
+    check_evaluations,
+    check_limit,
+    request_url,
+)
+from .deps import validation_error
+from .expressions import StrictQuery
+from .limits import HeavySlot
+from .plotting import get_plot_options, plot_response
+from .responses import json_response
+
+# Included by the analysis router, under /v1/analysis.
+router = APIRouter()
+
+
+def _check_weights(depth: int, width: int) -> None:
+    if depth * width * width > settings.NETWORK_MAX_WEIGHTS:
+        raise validation_error(
+            ("query", "width"),
+            f"depth x width² = {depth * width * width:,} weights is over the limit "
+            f"NETWORK_MAX_WEIGHTS = {settings.NETWORK_MAX_WEIGHTS:,}",
+        )
+
+
+DepthQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_DEPTH, description="number of hidden layers")]
+WidthQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_WIDTH, description="units per layer")]
+BatchQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_BATCH, description="inputs per batch")]
+InitQuery = Annotated[
+    Init,
+    Query(
+        description="weights: he N(0, 2/fan_in), xavier N(0, 2/(fan_in+fan_out)), lecun N(0, 1/fan_in), "
+        "normal N(0, std²)"
+    ),
+]
+StdQuery = Annotated[
+    float, Query(gt=0, le=10, allow_inf_nan=False, description="standard deviation of the weights when init=normal")
+]
+
+
+_SIZE = {"ge": settings.PLOT_MIN_SIZE, "le": settings.PLOT_MAX_SIZE}
+
+
+def get_network_plot_options(
+    request: Request,
+    image_width: Annotated[int, Query(**_SIZE, description="image width in CSS pixels")] = settings.PLOT_DEFAULT_WIDTH,
+    image_height: Annotated[
+        int, Query(**_SIZE, description="image height in CSS pixels")
+    ] = settings.PLOT_DEFAULT_HEIGHT,
+    scale: Annotated[
+        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)")
+    ] = 1,
+    theme: Annotated[Theme, Query(description="light or dark background")] = Theme.light,
+    grid: Annotated[bool, Query(description="draw a dashed grid")] = True,
+    fmt: Annotated[
+        ImageFormat | None, Query(alias="format", description="png (default) or svg; overrides the Accept header")
+    ] = None,
+) -> ImageOptions:
+    """The plot options, with the image size as image_width and image_height: width is the network's."""
+    return get_plot_options(request, image_width, image_height, scale, theme, grid, fmt)
+
+
+NetworkPlotOptionsDep = Annotated[ImageOptions, Depends(get_network_plot_options)]
+
+
+def _flow(
+    functions: list[Nonlinearity], depth: int, width: int, batch: int, init: Init, std: float, seed: int
+) -> list[analysis.Flow]:
+    _check_weights(depth, width)
+    n = len(functions)
+    check_limit(
+        "batch",
+        depth * width * width * batch * n,
+        settings.GRADIENT_FLOW_MAX_WORK,
+        "GRADIENT_FLOW_MAX_WORK",
+        "depth x width² x batch x number of f",
+    )
+    check_evaluations(functions, depth * width * batch)
+    return analysis.gradient_flow(functions, depth=depth, width=width, batch=batch, init=init, std=std, seed=seed)
+
+
+@router.get(
+    "/gradient-flow",
+    response_model=GradientFlowResponse,
+    responses=RESPONSES,
+    dependencies=[StrictQuery, HeavySlot],
+    summary="Gradient norm per layer of a random deep network, per function",
+)
+def read_gradient_flow(
+    request: Request,
+    functions: FunctionsDep,
+    depth: DepthQuery = 20,
+    width: WidthQuery = 64,
+    init: InitQuery = Init.he,
+    std: StdQuery = 1.0,
+    batch: BatchQuery = 256,
+    seed: SeedQuery = 0,
+) -> Response:
+    """Forward a N(0, 1) batch through a random network (zero biases) and backpropagate the gradient of sum(outputs).
+
+    Layer 1 is nearest the input. `output_grad_norm` is |dL/dh_l| (the signal backpropagated
+    into layer l's output), `weight_grad_norm` is |dL/dW_l|; `ratio_per_layer` is
+    (|dL/dh_1| / |dL/dh_L|)^(1/(L-1)): below 1 the gradient vanishes towards the input.
+    Every function gets the same weights and the same batch.
+    """
+    flows = _flow(functions, depth, width, batch, init, std, seed)
+    resolved = {"f": [fn.name for fn in functions], "depth": depth, "width": width, "init": init.value}
+    resolved |= {"std": std} if init is Init.normal else {}
+    resolved |= {"batch": batch, "seed": seed}
+    return json_response(
+        {
+            "network": {
+                "depth": depth,
+                "width": width,
+                "batch": batch,
+                "init": init.value,
+                "init_rule": INIT_RULES[init],
+                "std": std if init is Init.normal else None,
+                "seed": seed,
+                "inputs": "N(0, 1)",
+                "loss": "sum of the last layer's outputs (a unit gradient into every output)",
+            },
+            "functions": [
+                {
+                    "f": flow.name,
+                    "label": flow.label,
+                    "weight_grad_norm": flow.weight_grad_norm,
+                    "output_grad_norm": flow.output_grad_norm,
+                    "activation_std": flow.activation_std,
+                    "ratio_per_layer": flow.ratio_per_layer,
+                }
+                for flow in flows
+            ],
+            "request": request_url(request, resolved),
+        }
+    )
+
+
+@router.get(
+    "/gradient-flow/plot",
+    response_class=Response,
+    responses=PLOT_RESPONSES,
+    dependencies=[StrictQuery, HeavySlot],
+    summary="Plot the gradient norm per layer, one line per function",
+)
+def read_gradient_flow_plot(
+    request: Request,
+    functions: FunctionsDep,
+    options: NetworkPlotOptionsDep,
+    depth: DepthQuery = 20,
+    width: WidthQuery = 64,
+    init: InitQuery = Init.he,
+    std: StdQuery = 1.0,
+    batch: BatchQuery = 256,
+    seed: SeedQuery = 0,
+) -> Response:
+    """|dL/dh_l| against layer l on a log scale: the picture of a vanishing (or exploding) gradient."""
+    key = {
+        "plot": "gradient-flow",
+        "f": [fn.name for fn in functions],
+        "network": [depth, width, init.value, std if init is Init.normal else None, batch, seed],
+        "options": options,
+    }
+
+    def render() -> Any:
+        flows = _flow(functions, depth, width, batch, init, std, seed)
+        layers = np.arange(1, depth + 1, dtype=np.float64)
+        lines = [Line(flow.label, layers, _array(flow.output_grad_norm)) for flow in flows]
+        title = f"Gradient norm per layer ({depth} x {width}, {init.value} init)"
+        return render_lines(
+            lines, options=options, title=title, xlabel="layer (1 = input side)", ylabel="|dL/dh|", log_y=True
+        )
+
+    return plot_response(request, key, render)
+
+
+def _array(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+StepsQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_STEPS, description="SGD steps")]
+LrQuery = Annotated[float, Query(gt=0, le=100, allow_inf_nan=False, description="learning rate of plain SGD")]
+CheckpointsQuery = Annotated[
+    int, Query(ge=1, le=settings.DEAD_UNITS_MAX_CHECKPOINTS, description="number of evenly spaced checkpoints")
+]
+
+
+def _train(
+    functions: list[Nonlinearity],
+    depth: int,
+    width: int,
+    batch: int,
+    steps: int,
+    lr: float,
+    init: Init,
+    std: float,
+    seed: int,
+    checkpoints: int,
+) -> list[analysis.DeadRun]:
+    _check_weights(depth, width)
+    n = len(functions)
+    check_limit(
+        "steps",
+        depth * steps * n,
+        settings.DEAD_UNITS_MAX_LAYER_STEPS,
+        "DEAD_UNITS_MAX_LAYER_STEPS",
+        "depth x steps x number of f",
+    )
+    check_limit(
+        "steps",
+        depth * width * width * batch * steps * n,
+        settings.DEAD_UNITS_MAX_WORK,
+        "DEAD_UNITS_MAX_WORK",
+        "depth x width² x batch x steps x number of f",
+    )
+    check_evaluations(functions, depth * width * batch * steps)
+    return analysis.dead_units(
+        functions,
+        depth=depth,
+        width=width,
+        batch=batch,
+        steps=steps,
+        lr=lr,
+        init=init,
+        std=std,
+        seed=seed,
+        checkpoints=min(checkpoints, steps),
+    )
+
+
+@router.get(
+    "/dead-units",
+    response_model=DeadUnitsResponse,
+    responses=RESPONSES,
+    dependencies=[StrictQuery, HeavySlot],
+    summary="Fraction of dead units while a network trains with plain SGD, per function",
+)
+def read_dead_units(
+    request: Request,
+    functions: TrainingFunctionsDep,
+    depth: DepthQuery = 4,
+    width: WidthQuery = 64,
+    lr: LrQuery = 0.5,
+    steps: StepsQuery = 200,
+    batch: BatchQuery = 128,
+    init: InitQuery = Init.he,
+    std: StdQuery = 1.0,
+    seed: SeedQuery = 0,
+    checkpoints: CheckpointsQuery = 20,
+) -> Response:
+    """Train on a small regression task; at each checkpoint, count units whose output is 0 on a whole probe batch.
+
+    Dead units get no gradient and never come back. Training stops at the first step whose
+    weights are not finite (`diverged_at_step`).
+    """
+    runs = _train(functions, depth, width, batch, steps, lr, init, std, seed, checkpoints)
+    resolved = {"f": [fn.name for fn in functions], "depth": depth, "width": width, "lr": lr, "steps": steps}
+    resolved |= {"batch": batch, "init": init.value, **({"std": std} if init is Init.normal else {})}
+    resolved |= {"seed": seed, "checkpoints": checkpoints}
+    return json_response(
+        {
+            "network": {
+                "depth": depth,
+                "width": width,
+                "inputs": TASK_INPUTS,
+                "init": init.value,
+                "init_rule": INIT_RULES[init],
+                "std": std if init is Init.normal else None,
+                "seed": seed,
+            },
+            "training": {
+                "optimizer": "plain SGD: no momentum, no weight decay, a fresh batch each step",
+                "lr": lr,
+                "steps": steps,
+                "batch": batch,
+                "task": TASK,
+                "dead": "a unit whose output is exactly 0 for every input of a fixed probe batch of the same size",
+            },
+            "functions": [
+                {
+                    "f": run.name,
+                    "label": run.label,
+                    "steps": run.steps,
+                    "loss": run.loss,
+                    "dead_fraction": run.dead_fraction,
+                    "dead_fraction_per_layer": run.dead_fraction_per_layer,
+                    "final_dead_fraction": run.dead_fraction[-1],
+                    "final_loss": run.final_loss,
+                    "diverged_at_step": run.diverged_at_step,
+                }
+                for run in runs
+            ],
+            "request": request_url(request, resolved),
+        }
+    )
+
+
+@router.get(
+    "/dead-units/plot",
+    response_class=Response,
+    responses=PLOT_RESPONSES,
+    dependencies=[StrictQuery, HeavySlot],
+    summary="Plot the fraction of dead units against the training step",
+)
+def read_dead_units_plot(
+    request: Request,
+    options: NetworkPlotOptionsDep,
+    functions: TrainingFunctionsDep,
+    depth: DepthQuery = 4,
+    width: WidthQuery = 64,
+    lr: LrQuery = 0.5,
+    steps: StepsQuery = 200,
+    batch: BatchQuery = 128,
+    init: InitQuery = Init.he,
+    std: StdQuery = 1.0,
+    seed: SeedQuery = 0,
+    checkpoints: CheckpointsQuery = 20,
+) -> Response:
+    """Dead fraction (all layers together) against the SGD step, one line per function."""
+    key = {
+        "plot": "dead-units",
+        "f": [fn.name for fn in functions],
+        "network": [depth, width, lr, steps, batch, init.value, std if init is Init.normal else None, seed],
+        "checkpoints": checkpoints,
+        "options": options,
+    }
+
+    def render() -> Any:
+        runs = _train(functions, depth, width, batch, steps, lr, init, std, seed, checkpoints)
+        lines = [Line(run.label, np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs]
+        title = f"Dead units, SGD at lr {lr:g} ({depth} x {width}, {init.value} init)"
+        return render_lines(lines, options=options, title=title, xlabel="step", ylabel="fraction of units dead")
+
+    return plot_response(request, key, render)
