@@ -119,8 +119,8 @@ function shellQuote(text) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A plot with its downloads and curl command; the picture comes from the API (SVG) when the
-// endpoint exists, else it is drawn here from the values JSON.
+// A plot with its downloads and curl command. The picture is the API's SVG; a server without
+// the plot endpoint still gets the CSV download and a note instead of the picture.
 
 function svgGeometry(text) {
   // The x axis runs from x_min to x_max between the left and right edges of the axes box.
@@ -132,68 +132,6 @@ function svgGeometry(text) {
   const xs = (box.getAttribute("d").match(/-?[\d.]+(e-?\d+)?/g) || []).map(Number).filter((_, i) => i % 2 === 0);
   if (!xs.length || !(viewBox[2] > 0)) return null;
   return { left: Math.min(...xs) / viewBox[2], right: Math.max(...xs) / viewBox[2] };
-}
-
-function fallbackSvg(x, series, derivative, width, height) {
-  // Only used when the server has no plot endpoint for this view.
-  const dark = theme() === "dark";
-  const fg = dark ? "#e6edf3" : "#1c2128";
-  const gridColour = dark ? "#30363d" : "#d8dee4";
-  const colours = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999"];
-  const panels = derivative ? [["y", "f(x)"], ["dy", "f′(x)"]] : [["y", "f(x)"]];
-  const pad = { left: 56, right: 16, top: 18, bottom: 34 };
-  const panelHeight = (height - pad.top - pad.bottom) / panels.length;
-  const x0 = x[0];
-  const x1 = x[x.length - 1];
-  const px = (value) => pad.left + ((value - x0) / (x1 - x0)) * (width - pad.left - pad.right);
-  let body = "";
-  panels.forEach(([key, title], p) => {
-    const top = pad.top + p * panelHeight;
-    const bottom = top + panelHeight - 24;
-    const values = series.flatMap((s) => (s[key] || []).filter((v) => v !== null && Number.isFinite(v)));
-    let lo = values.length ? Math.min(...values) : -1;
-    let hi = values.length ? Math.max(...values) : 1;
-    if (hi - lo < 1e-12) {
-      lo -= 1;
-      hi += 1;
-    }
-    const margin = (hi - lo) * 0.05;
-    lo -= margin;
-    hi += margin;
-    const py = (value) => bottom - ((value - lo) / (hi - lo)) * (bottom - top);
-    body += `<rect x="${pad.left}" y="${top}" width="${width - pad.left - pad.right}" height="${bottom - top}" fill="none" stroke="${gridColour}"/>`;
-    body += `<text x="${pad.left - 8}" y="${top + 10}" text-anchor="end" font-size="11" fill="${fg}">${formatNumber(hi)}</text>`;
-    body += `<text x="${pad.left - 8}" y="${bottom}" text-anchor="end" font-size="11" fill="${fg}">${formatNumber(lo)}</text>`;
-    body += `<text x="${width / 2}" y="${top - 4}" text-anchor="middle" font-size="12" fill="${fg}">${title}</text>`;
-    series.forEach((s, i) => {
-      const ys = s[key] || [];
-      let d = "";
-      let pen = "M";
-      ys.forEach((v, j) => {
-        if (v === null || !Number.isFinite(v)) {
-          pen = "M";
-          return;
-        }
-        d += `${pen}${px(x[j]).toFixed(1)},${py(v).toFixed(1)}`;
-        pen = "L";
-      });
-      body += `<path d="${d}" fill="none" stroke="${colours[i % colours.length]}" stroke-width="2"/>`;
-    });
-  });
-  const legend = series
-    .map((s, i) => {
-      const label = s.label.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
-      return `<text x="${pad.left + 8}" y="${pad.top + 14 + i * 15}" font-size="12" fill="${colours[i % colours.length]}">${label}</text>`;
-    })
-    .join("");
-  const bg = dark ? "#161b22" : "#ffffff";
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<rect width="100%" height="100%" fill="${bg}"/>${body}${legend}` +
-    `<text x="${pad.left}" y="${height - 8}" font-size="11" fill="${fg}">${formatNumber(x0)}</text>` +
-    `<text x="${width - pad.right}" y="${height - 8}" text-anchor="end" font-size="11" fill="${fg}">${formatNumber(x1)}</text>` +
-    `</svg>`
-  );
 }
 
 class PlotView {
@@ -235,7 +173,7 @@ class PlotView {
     return { width, height: Math.round(Math.min(620, Math.max(320, width * 0.66))) };
   }
 
-  // spec: {plotPath, valuesPath, pairs, imagePairs, name, alt, derivative}
+  // spec: {plotRoute?, plotPath, valuesPath, pairs, imagePairs, name, alt}
   async show(spec) {
     if (this.controller) this.controller.abort();
     const controller = new AbortController();
@@ -247,15 +185,14 @@ class PlotView {
     const image = [...spec.pairs, ...spec.imagePairs, ["theme", theme()], ["width", width], ["height", height]];
     const hasPlot = paths.has(spec.plotRoute || spec.plotPath);
     this.describe(spec, hasPlot);
+    if (!hasPlot) {
+      this.figure.hidden = true;
+      this.figure.setAttribute("aria-busy", "false");
+      setError(this.error, "This server does not draw this plot; the CSV below has its numbers.");
+      return;
+    }
     try {
-      let svg;
-      if (hasPlot) {
-        svg = await request(`${spec.plotPath}?${query([...image, ["format", "svg"]])}`, controller.signal, "text");
-      } else {
-        const data = await request(`${spec.valuesPath}?${query([...spec.pairs, ["num", 400]])}`, controller.signal);
-        const series = data.series || [{ label: spec.alt, y: data.y, dy: data.dy }];
-        svg = fallbackSvg(data.x, series, spec.derivative, width, height);
-      }
+      const svg = await request(`${spec.plotPath}?${query([...image, ["format", "svg"]])}`, controller.signal, "text");
       if (controller.signal.aborted) return;
       this.geometry = svgGeometry(svg);
       const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
@@ -670,7 +607,6 @@ function refresh() {
     ],
     name: state.fn,
     alt: `${info.label}${extra ? ` (${extra})` : ""} and its derivative for x from ${state.x_min} to ${state.x_max}`,
-    derivative: state.derivative,
   });
   loadCursorValues();
   loadAnalysis();
@@ -694,7 +630,6 @@ function showExpression() {
     imagePairs: [["grid", state.grid]],
     name: "expression",
     alt: `f(x) = ${text} and its derivative`,
-    derivative: true,
   });
   saveHash();
 }
@@ -755,7 +690,6 @@ function showComparison() {
     imagePairs: [["grid", state.grid]],
     name: "comparison",
     alt: `Comparison of ${state.curves.map((c) => c.label).join(", ")} and their derivatives`,
-    derivative: true,
   });
 }
 
@@ -842,7 +776,7 @@ async function start() {
   );
   if (missing.length) {
     const notice = $("notice");
-    notice.textContent = `Not offered by this server yet: ${missing.join(", ")}. The page draws those views from the values endpoints instead.`;
+    notice.textContent = `Not offered by this server: ${missing.join(", ")}.`;
     notice.hidden = false;
   }
 
