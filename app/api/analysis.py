@@ -209,7 +209,8 @@ def read_cost(
         {
             "note": "Measured on this server for this request: wall-clock time of one numpy call on n float64 "
             "inputs, median of the repeats after one warm-up call. It varies with hardware, load and library "
-            "versions; read it as a measurement, not a constant.",
+            "versions; read it as a measurement, not a constant. An expression computes f and f' in one "
+            "forward-mode pass, so both of its timings are that pass.",
             "n": n,
             "repeats": repeats,
             "seed": seed,

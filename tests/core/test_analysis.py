@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from app.core import analysis, networks, registry
 from app.core.evaluate import grid
@@ -185,7 +186,6 @@ def test_a_plain_call_keeps_its_name_and_a_parameterised_one_its_text() -> None:
 
 
 def test_backward_pass_matches_torch_autograd() -> None:
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     net = networks.random_network(rng, [8, 8, 8, 8], Init.xavier)
     net.biases = [rng.standard_normal(8) * 0.1 for _ in net.biases]
