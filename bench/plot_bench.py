@@ -10,7 +10,8 @@ median and fastest time of each case and the ratios of medians against the artic
   (evaluation, kinks, drawing and PNG encoding), at the default 640x480;
 - cold request: the same through HTTP (in-process client), a new ``negative_slope`` each time;
 - cached request: a repeated request answered from the in-process cache;
-- cached lookup: ``plot_response`` for a cached key, without HTTP.
+- cached lookup: ``plot_response`` for a cached key, without HTTP;
+- health request: ``GET /healthz``, the cost of any request through the in-process client.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def main() -> None:
         ),
         "cold request": lambda: client.get(url, params={"negative_slope": fresh_slope()}),
         "cached request": lambda: client.get(url, params={"negative_slope": 0.5}),
+        "health request (client floor)": lambda: client.get("/healthz"),
         "cached lookup": lambda: plot_response(
             request,
             key,
