@@ -134,7 +134,7 @@ def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tu
 
 _ZERO = "zero-line"
 # A kept figure keeps its Agg renderer (and text metrics cached for it) up to this size.
-KEEP_RENDERER_PIXELS = 2_000_000
+KEEP_RENDERER_PIXELS = 1_300_000
 
 # Building axes and their ticks costs more than drawing them, so figures are kept and reused:
 # a few per layout, emptied after each use. Only used while holding RENDER_LOCK.

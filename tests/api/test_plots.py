@@ -110,6 +110,8 @@ def test_different_pictures_have_different_etags(client: TestClient) -> None:
         ((PLOT.format("leaky_relu"), {}), (PLOT.format("leaky_relu"), {"negative_slope": "0.01"})),
         ((PLOT.format("relu"), {"theme": "light", "grid": "true"}), (PLOT.format("relu"), {"width": 640, "scale": 1})),
         ((PLOT.format("relu"), {"format": "svg", "scale": 2}), (PLOT.format("relu"), {"format": "svg"})),
+        ((PLOT.format("elu"), {"derivative": "false", "method": "numeric"}), (PLOT.format("elu"), {"derivative": "0"})),
+        ((PLOT.format("gelu"), {"approximate": "none"}), (PLOT.format("GELU"), {})),
     ],
 )
 def test_equal_canonical_parameters_give_equal_bytes_and_etag(
