@@ -320,6 +320,9 @@ def _draw_shades(ax: Axes, shades: Sequence[Shade], theme: Theme, *, with_labels
     """Each shade as one collection of full-height bands; the second and later are hatched too,
     so that overlapping shades stay apart without relying on colour."""
     alpha = 0.18 if theme is Theme.light else 0.3
+    # Hatching in the text colour: in SVG the band's opacity applies to its hatching as well,
+    # so hatching in the band's own colour would vanish into it.
+    hatch_colour = (*to_rgba(PALETTES[theme].foreground)[:3], 0.4)
     for index, shade in enumerate(shades):
         colour = to_rgba(SHADE_COLOURS[index % len(SHADE_COLOURS)])
         bands = [(start, stop - start) for start, stop in shade.intervals if stop > start]
@@ -327,7 +330,7 @@ def _draw_shades(ax: Axes, shades: Sequence[Shade], theme: Theme, *, with_labels
             continue
         ax.broken_barh(
             bands, (0.0, 1.0), transform=ax.get_xaxis_transform(), facecolor=(*colour[:3], alpha),
-            edgecolor=(*colour[:3], 0.75), linewidth=0.0, hatch=SHADE_HATCHES[index % len(SHADE_HATCHES)],
+            edgecolor=hatch_colour, linewidth=0.0, hatch=SHADE_HATCHES[index % len(SHADE_HATCHES)],
             zorder=0.5, label=shade.label if with_labels else None,
         )  # fmt: skip
 
