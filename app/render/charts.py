@@ -268,22 +268,28 @@ def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> t
 
 
 def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palette: Palette, sizes: Sizes) -> None:
+    """Filled dots at f(kink) and at the derivative taken there; open circles at f's one-sided limits."""
     low, high = axes[0].get_xlim()
-    size = 2.2 * sizes.line_width + 1.5
-    for kink in kinks:
-        if not low <= kink.x <= high:
-            continue
-        axes[0].plot([kink.x], [kink.y], "o", color=colour, markersize=size, zorder=4)
-        if len(axes) < 2:
-            continue
-        limits = {v for v in (kink.dy_left, kink.dy_right) if v is not None and v != kink.dy}
-        for value in sorted(limits):
-            axes[1].plot(
-                [kink.x], [value], "o", markerfacecolor=palette.background, markeredgecolor=colour,
-                markeredgewidth=sizes.line_width * 0.7, markersize=size, zorder=4,
-            )  # fmt: skip
-        if kink.dy is not None:
-            axes[1].plot([kink.x], [kink.dy], "o", color=colour, markersize=size, zorder=5)
+    shown = [k for k in kinks if low <= k.x <= high]
+    dot = {"linestyle": "none", "marker": "o", "color": colour, "markersize": 2.2 * sizes.line_width + 1.5}
+    _points(axes[0], [(k.x, k.y) for k in shown], zorder=4, **dot)
+    if len(axes) < 2:
+        return
+    limits = [
+        (k.x, value)
+        for k in shown
+        for value in sorted({v for v in (k.dy_left, k.dy_right) if v is not None and v != k.dy})
+    ]
+    opened = {"markerfacecolor": palette.background, "markeredgewidth": sizes.line_width * 0.7}
+    _points(axes[1], limits, zorder=4, **{**dot, **opened, "markeredgecolor": colour})
+    _points(axes[1], [(k.x, k.dy) for k in shown if k.dy is not None], zorder=5, **dot)
+
+
+def _points(ax: Axes, points: Sequence[tuple[float, float]], **style: Any) -> None:
+    finite = [(x, y) for x, y in points if np.isfinite(x) and np.isfinite(y) and abs(y) <= LARGEST]
+    if finite:
+        xs, ys = zip(*finite, strict=True)
+        ax.plot(xs, ys, **style)
 
 
 def _set_xlim(ax: Axes, x: Array) -> None:
