@@ -53,7 +53,10 @@ def read_plot(
         "options": options,
     }
     return plot_response(
-        request, key, lambda: plot_activation(activation, x_range, params, options, derivative, method, shade)
+        request,
+        key,
+        lambda: plot_activation(activation, x_range, params, options, derivative, method, shade),
+        filename=activation.name,
     )
 
 

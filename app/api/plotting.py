@@ -185,11 +185,14 @@ def _not_modified(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def plot_response(request: Request, key: Mapping[str, Any], render: Callable[[], Image]) -> Response:
+def plot_response(
+    request: Request, key: Mapping[str, Any], render: Callable[[], Image], *, filename: str | None = None
+) -> Response:
     """The image for ``key``: 304 if the client has it, from the cache if drawn before, else ``render()``.
 
     ``key`` holds every canonical parameter of the picture, including its ImageOptions;
     its hash is the strong ETag. Responses may be cached publicly for ``PLOT_MAX_AGE``.
+    ``filename`` (without extension) names the file a browser saves.
     """
     canonical = canonical_key(key)
     etag = etag_for(canonical)
@@ -205,4 +208,11 @@ def plot_response(request: Request, key: Mapping[str, Any], render: Callable[[],
     if image is None:
         image = render()
         image_cache.put(canonical, image)
+    if filename:
+        headers["Content-Disposition"] = f'inline; filename="{_safe_filename(filename)}.{image.format.value}"'
     return Response(image.data, media_type=MEDIA_TYPES[image.format], headers=headers)
+
+
+def _safe_filename(name: str) -> str:
+    """Letters, digits, ``-`` and ``_`` only, so the header needs no quoting rules."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in name)[:80] or "plot"

@@ -24,6 +24,7 @@ def test_plot_is_a_png_of_640_by_480_by_default(client: TestClient) -> None:
     assert png_size(response.content) == (640, 480)
     assert response.headers["cache-control"] == "public, max-age=86400"
     assert response.headers["etag"].startswith('"')
+    assert response.headers["content-disposition"] == 'inline; filename="relu.png"'
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,7 @@ def test_svg_by_query_is_well_formed_with_titles(client: TestClient) -> None:
     assert response.headers["content-type"] == "image/svg+xml"
     root = ET.fromstring(response.content)
     assert (root.get("width"), root.get("height")) == ("500px", "400px")
+    assert response.headers["content-disposition"] == 'inline; filename="leaky_relu.svg"'
     assert b"<!-- Leaky ReLU -->" in response.content
     assert b"<!-- Derivative of Leaky ReLU -->" in response.content
 
