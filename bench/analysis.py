@@ -30,6 +30,8 @@ def cases() -> list[tuple[str, str, dict[str, Any]]]:
     du = "/v1/analysis/dead-units"
     expr_weight = sum(compile_query(e, ("query", "f")).size for e in EXPRESSIONS)
     evals = s.NETWORK_MAX_EVALUATIONS
+    # A small learning rate, so no run stops early by diverging: the whole budget is spent.
+    slow_lr = {"lr": 0.01}
     return [
         ("analysis, default", "/v1/activations/relu/analysis", {}),
         (
@@ -55,22 +57,50 @@ def cases() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "dead-units, cap: multiply-adds, 4 x 256",
             du,
-            {"f": "relu", "depth": 4, "width": 256, "batch": 64, "steps": s.DEAD_UNITS_MAX_WORK // (4 * 256**2 * 64)},
+            {
+                "f": "relu",
+                "depth": 4,
+                "width": 256,
+                "batch": 64,
+                "steps": s.DEAD_UNITS_MAX_WORK // (4 * 256**2 * 64),
+                **slow_lr,
+            },
         ),
         (
             "dead-units, cap: evaluations, 8 slow names",
             du,
-            {"f": SLOW, "depth": 10, "width": 16, "batch": 128, "steps": evals // (10 * 16 * 128 * len(SLOW))},
+            {
+                "f": SLOW,
+                "depth": 10,
+                "width": 16,
+                "batch": 128,
+                "steps": evals // (10 * 16 * 128 * len(SLOW)),
+                **slow_lr,
+            },
         ),
         (
             "dead-units, cap: evaluations, 8 expressions",
             du,
-            {"f": EXPRESSIONS, "depth": 4, "width": 16, "batch": 64, "steps": evals // (4 * 16 * 64 * expr_weight)},
+            {
+                "f": EXPRESSIONS,
+                "depth": 4,
+                "width": 16,
+                "batch": 64,
+                "steps": evals // (4 * 16 * 64 * expr_weight),
+                **slow_lr,
+            },
         ),
         (
             "dead-units, cap: layer-steps, 100 x 1",
             du,
-            {"f": "relu", "depth": 100, "width": 1, "batch": 1, "steps": s.DEAD_UNITS_MAX_LAYER_STEPS // 100},
+            {
+                "f": "relu",
+                "depth": 100,
+                "width": 1,
+                "batch": 1,
+                "steps": s.DEAD_UNITS_MAX_LAYER_STEPS // 100,
+                **slow_lr,
+            },
         ),
         ("dead-units/plot, default", du + "/plot", {}),
         ("cost, default", "/v1/analysis/cost", {}),
