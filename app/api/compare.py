@@ -150,7 +150,9 @@ def read_compare_plot(
         "method": method if derivative else Method.analytic,
         "options": options,
     }
-    return plot_response(request, key, lambda: plot_curves(curves, x_range, options, derivative, method))
+    return plot_response(
+        request, key, lambda: plot_curves(curves, x_range, options, derivative, method), filename="comparison"
+    )
 
 
 def plot_curves(curves: Curves, x_range: XRange, options: ImageOptions, derivative: bool, method: Method) -> Image:

@@ -13,6 +13,7 @@ from app.config import settings
 from app.core.analysis import from_expression
 from app.core.evaluate import Method
 from app.core.expression_kinks import kink_points
+from app.core.expression_tree import ActivationCall, Variable
 from app.core.expressions import Expression, ExpressionError, Limits, compile_expression, evaluate, jumps
 from app.core.functions import Array
 from app.render import Image, ImageOptions, Kink, render_function
@@ -191,7 +192,20 @@ def read_expression_plot(
         "shade": sorted(shade),
         "options": options,
     }
-    return plot_response(request, key, lambda: plot_expression(expression, x_range, options, derivative, method, shade))
+    return plot_response(
+        request,
+        key,
+        lambda: plot_expression(expression, x_range, options, derivative, method, shade),
+        filename=_plot_name(expression),
+    )
+
+
+def _plot_name(expression: Expression) -> str:
+    """The saved file's name: the function for a lone activation of x, else "expression"."""
+    tree = expression.tree
+    if isinstance(tree, ActivationCall) and isinstance(tree.arg, Variable):
+        return tree.activation.name
+    return "expression"
 
 
 def plot_expression(

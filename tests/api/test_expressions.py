@@ -270,3 +270,12 @@ def test_post_needs_a_json_body(client: TestClient) -> None:
     r = client.post("/v1/expressions/values", content=b"expr=x", headers={"content-type": "text/plain"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_plot_files_are_named_after_the_function_or_expression(client: TestClient) -> None:
+    named = client.get("/v1/expressions/plot", params={"expr": "Swish", "format": "svg"})
+    assert named.headers["content-disposition"] == 'inline; filename="silu.svg"'
+    composed = client.get("/v1/expressions/plot", params={"expr": "2*relu(x)"})
+    assert composed.headers["content-disposition"] == 'inline; filename="expression.png"'
+    compared = client.get("/v1/compare/plot", params={"f": ["relu", "tanh"]})
+    assert compared.headers["content-disposition"] == 'inline; filename="comparison.png"'
