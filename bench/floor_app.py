@@ -6,10 +6,11 @@ it; it still passes through the same middleware, exception handlers and router a
 
 from fastapi import Request, Response
 
-from app.api.activations import DerivativeQuery, MethodQuery
-from app.api.deps import ActivationDep, FormatQuery, ParamsDep, RangeDep
-from app.api.responses import DecimalsQuery
-from app.core.evaluate import Method
+from app.api.activations import ValuesQuery
+from app.api.deps import NamePath, checked_range
+from app.api.query import parse_query
+from app.api.responses import negotiate
+from app.core import registry
 from app.main import app
 
 _EMPTY = b"{}"
@@ -28,15 +29,11 @@ async def floor_async() -> Response:
 
 
 @app.get("/bench/floor-params/{name}", include_in_schema=False)
-def floor_params(
-    request: Request,
-    activation: ActivationDep,
-    x_range: RangeDep,
-    params: ParamsDep,
-    derivative: DerivativeQuery = True,
-    method: MethodQuery = Method.analytic,
-    fmt: FormatQuery = None,
-    decimals: DecimalsQuery = None,
-) -> Response:
-    """Nothing, after FastAPI has parsed and validated exactly the parameters of the values route."""
+def floor_params(request: Request, name: NamePath) -> Response:
+    """Nothing, after the values route's parsing and checking of its name and query string."""
+    activation = registry.get(name)
+    query = parse_query(ValuesQuery, request)
+    checked_range(query.x_min, query.x_max, query.num)
+    activation.resolve_params(query.model_extra or {})
+    negotiate(request, query.format)
     return Response(_EMPTY, media_type="application/json")

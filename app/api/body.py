@@ -55,11 +55,19 @@ def _is_json(content_type: str) -> bool:
 
 def json_body_openapi(model: type[BaseModel]) -> dict[str, Any]:
     """``openapi_extra`` that documents ``model`` as the required JSON request body."""
+    schema = self_contained_schema(model)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def self_contained_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` written in place.
+
+    The schema goes inside the OpenAPI document, where "#/$defs/..." would not resolve.
+    """
     schema = model.model_json_schema()
     definitions = schema.pop("$defs", {})
 
     def inline(node: Any) -> Any:
-        # The schema is placed inside the OpenAPI document, where "#/$defs/..." would not resolve.
         if isinstance(node, dict):
             ref = node.get("$ref", "")
             if ref.startswith("#/$defs/"):
@@ -70,4 +78,5 @@ def json_body_openapi(model: type[BaseModel]) -> dict[str, Any]:
             return [inline(item) for item in node]
         return node
 
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}
+    inlined: dict[str, Any] = inline(schema)
+    return inlined

@@ -37,11 +37,12 @@ def param_error(exc: ParamError, where: tuple[str, ...] = ("query",)) -> Request
 
 # The dependencies below are cheap and never block: as `async def` they run on the event loop,
 # which saves each request one threadpool round trip per dependency.
-async def get_activation(
-    name: Annotated[
-        str, Path(description="function name or alias, any case", examples=["relu", "leaky_relu", "swish"])
-    ],
-) -> Activation:
+NamePath = Annotated[
+    str, Path(description="function name or alias, any case", examples=["relu", "leaky_relu", "swish"])
+]
+
+
+async def get_activation(name: NamePath) -> Activation:
     return registry.get(name)
 
 
@@ -77,6 +78,11 @@ async def get_range(
         int, Query(ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points")
     ] = settings.DEFAULT_NUM,
 ) -> XRange:
+    return checked_range(x_min, x_max, num)
+
+
+def checked_range(x_min: float, x_max: float, num: int) -> XRange:
+    """The grid, once x_max > x_min is checked (each bound is checked where it is parsed)."""
     if x_min >= x_max:
         raise validation_error(("query", "x_max"), f"x_max must be greater than x_min ({x_max:g} <= {x_min:g})", x_max)
     return XRange(x_min, x_max, num)

@@ -38,15 +38,8 @@ TABULAR_RESPONSES: dict[int | str, dict[str, Any]] = {
     406: {"description": "The Accept header names no format this endpoint offers"},
 }
 
-DecimalsQuery = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=17,
-        description="round every number to this many decimal places (as Python's round) before encoding; "
-        "shorter JSON and CSV",
-    ),
-]
+DECIMALS = "round every number to this many decimal places (as Python's round) before encoding; shorter JSON and CSV"
+DecimalsQuery = Annotated[int | None, Query(ge=1, le=17, description=DECIMALS)]
 
 
 def negotiate(request: Request, requested: Format | None) -> Format:

@@ -261,3 +261,29 @@ def test_a_cached_plot_is_the_plot_rendered_afresh(client: TestClient, fmt: str)
     assert fresh.status_code == cached.status_code == again.status_code == 200
     assert cached.content == fresh.content == again.content
     assert cached.headers["etag"] == again.headers["etag"]
+
+
+def test_get_values_documents_every_query_parameter(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/v1/activations/{name}/values"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"name", "x_min", "x_max", "num", "derivative", "method", "format", "decimals"}
+    assert parameters["num"]["schema"]["maximum"] == settings.MAX_NUM
+    assert parameters["method"]["schema"]["enum"] == ["analytic", "numeric"]
+    assert all(p["in"] == "query" and p["description"] for n, p in parameters.items() if n != "name")
+
+
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [
+        ("num=1&x_min=nan", [["query", "x_min"], ["query", "num"]]),
+        ("num=3&num=4", [["query", "num"]]),
+        ("derivative=maybe", [["query", "derivative"]]),
+        ("negative_slope=abc", [["query", "negative_slope"]]),
+        ("slope=0.1", [["query", "slope"]]),
+        ("x_min=2&x_max=1", [["query", "x_max"]]),
+    ],
+)
+def test_every_bad_query_parameter_is_named_in_the_422(client: TestClient, query: str, loc: list[list[str]]) -> None:
+    r = client.get(f"{VALUES.format(name='leaky_relu')}?{query}")
+    assert r.status_code == 422
+    assert sorted(e["loc"] for e in r.json()["detail"]) == sorted(loc)
