@@ -7,7 +7,7 @@ Every entry point takes plain numpy arrays and :class:`ImageOptions` and returns
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -89,15 +89,6 @@ class Marks:
     label: str
     x: tuple[float, ...]
     y: tuple[float, ...] | None = None  # None: on y = 0
-
-
-@dataclass(frozen=True)
-class _Layer:
-    """Extras drawn over a chart."""
-
-    shades: Sequence[Shade] = ()
-    marks: Sequence[Marks] = ()
-    kinks: Sequence[Sequence[Kink]] = field(default_factory=tuple)
 
 
 def render_function(
@@ -241,12 +232,15 @@ def _finite(values: Array, positive: bool = False) -> Array:
 
 
 def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> tuple[Array, Array]:
-    """Insert each kink into the polyline: the corner of f exactly, and f' as a jump with a gap."""
+    """Insert each kink into the polyline (x ascending): f's corner exactly, f' as a jump with a gap.
+
+    On f' a grid point exactly at a jump is left out: the filled dot shows the value taken there,
+    and the line runs from the left limit to a gap to the right limit.
+    """
     values = _finite(values)
-    if not kinks:
-        return x, values
     extra_x: list[float] = []
     extra_y: list[float] = []
+    keep = np.ones(x.shape, dtype=bool)
     for kink in kinks:
         if not x.size or not x[0] < kink.x < x[-1]:
             continue
@@ -256,14 +250,13 @@ def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> t
         elif kink.dy_left is not None and kink.dy_right is not None:
             extra_x += [kink.x, kink.x, kink.x]
             extra_y += [kink.dy_left, np.nan, kink.dy_right]
+            keep &= x != kink.x
     if not extra_x:
         return x, values
+    all_x = np.concatenate([x[keep], np.asarray(extra_x)])
+    all_y = np.concatenate([values[keep], _finite(np.asarray(extra_y, dtype=np.float64))])
     # A stable sort keeps the left limit, the gap and the right limit in order.
-    all_x = np.concatenate([x, np.asarray(extra_x)])
-    all_y = np.concatenate([values, np.asarray(extra_y, dtype=np.float64)])
-    # Grid points exactly at a kink go after the inserted jump so the line continues on the right.
-    keys = np.concatenate([x, np.asarray(extra_x)])
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(all_x, kind="stable")
     return all_x[order], all_y[order]
 
 

@@ -266,3 +266,15 @@ def test_extreme_values_draw_without_errors_or_clipped_text(monkeypatch: pytest.
         render_function(x, values, values[::-1], label=name, options=options)
         render_lines([Line(name, x, np.abs(values))], options=options, title=name, log_y=True)
     assert clipped == [[]] * 4
+
+
+def test_derivative_jumps_at_a_kink_with_a_gap_and_no_vertical_segment() -> None:
+    dy = (X > 0).astype(float)
+    xs, ys = charts._with_kinks(X, dy, [RELU_KINK], "dy")
+    at_kink = np.flatnonzero(xs == 0.0)
+    assert at_kink.size == 3
+    assert ys[at_kink[0]] == 0.0 and np.isnan(ys[at_kink[1]]) and ys[at_kink[2]] == 1.0
+    assert np.all(np.diff(xs) >= 0)
+    xs, ys = charts._with_kinks(X, np.maximum(X, 0.0), [RELU_KINK], "y")
+    assert np.count_nonzero(xs == 0.0) == 2
+    assert not np.isnan(ys).any()
