@@ -80,6 +80,7 @@ class FlowSeries(BaseModel):
     weight_grad_norm: list[float | None] = Field(description="|dL/dW_l| for l = 1 (input side) .. depth")
     output_grad_norm: list[float | None] = Field(description="|dL/dh_l|, the gradient reaching layer l's output")
     activation_std: list[float | None] = Field(description="standard deviation of layer l's outputs")
+    zero_fraction: list[float] = Field(description="fraction of layer l's outputs that are exactly 0 (sparsity)")
     ratio_per_layer: float | None = Field(description="(|dL/dh_1| / |dL/dh_depth|)^(1/(depth-1))")
 
 

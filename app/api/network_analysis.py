@@ -146,6 +146,7 @@ def read_gradient_flow(
                     "weight_grad_norm": flow.weight_grad_norm,
                     "output_grad_norm": flow.output_grad_norm,
                     "activation_std": flow.activation_std,
+                    "zero_fraction": flow.zero_fraction,
                     "ratio_per_layer": flow.ratio_per_layer,
                 }
                 for flow in flows
@@ -261,7 +262,7 @@ def read_dead_units(
     width: WidthQuery = 64,
     lr: LrQuery = 0.5,
     steps: StepsQuery = 200,
-    batch: BatchQuery = 128,
+    batch: BatchQuery = 64,
     init: InitQuery = Init.he,
     std: StdQuery = 1.0,
     seed: SeedQuery = 0,
@@ -329,7 +330,7 @@ def read_dead_units_plot(
     width: WidthQuery = 64,
     lr: LrQuery = 0.5,
     steps: StepsQuery = 200,
-    batch: BatchQuery = 128,
+    batch: BatchQuery = 64,
     init: InitQuery = Init.he,
     std: StdQuery = 1.0,
     seed: SeedQuery = 0,
@@ -346,8 +347,17 @@ def read_dead_units_plot(
 
     def render() -> Any:
         runs = _train(functions, depth, width, batch, steps, lr, init, std, seed, checkpoints)
-        lines = [Line(run.label, np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs]
+        lines = [
+            Line(_run_label(run), np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs
+        ]
         title = f"Dead units, SGD at lr {lr:g} ({depth} x {width}, {init.value} init)"
         return render_lines(lines, options=options, title=title, xlabel="step", ylabel="fraction of units dead")
 
     return plot_response(request, key, render)
+
+
+def _run_label(run: analysis.DeadRun) -> str:
+    """The legend label; a run that diverged says so, since its line stops early."""
+    if run.diverged_at_step is None:
+        return run.label
+    return f"{run.label} (diverged at step {run.diverged_at_step})"

@@ -308,6 +308,7 @@ class Flow:
     weight_grad_norm: list[float | None]
     output_grad_norm: list[float | None]
     activation_std: list[float | None]
+    zero_fraction: list[float]
     ratio_per_layer: float | None
 
 
@@ -332,6 +333,7 @@ def gradient_flow(
                 finite_list(result.weight_grad_norms),
                 finite_list(result.output_grad_norms),
                 finite_list(result.activation_std),
+                result.zero_fraction,
                 _geometric_ratio(result.output_grad_norms),
             )
         )

@@ -131,6 +131,7 @@ class FlowResult:
     weight_grad_norms: list[float]
     output_grad_norms: list[float]
     activation_std: list[float]
+    zero_fraction: list[float]
 
 
 def gradient_flow(
@@ -153,6 +154,7 @@ def gradient_flow(
                     weight_grad_norms=[float(np.linalg.norm(g)) for g in grads.weights],
                     output_grad_norms=[float(np.linalg.norm(g)) for g in grads.outputs],
                     activation_std=[float(np.std(h)) for h in outputs[1:]],
+                    zero_fraction=[float(np.mean(h == 0.0)) for h in outputs[1:]],
                 )
             )
     return results

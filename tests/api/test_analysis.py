@@ -10,6 +10,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import settings
+from app.core import analysis
+
+DEAD_RUN_FIELDS = (
+    "label",
+    "steps",
+    "loss",
+    "dead_fraction",
+    "dead_fraction_per_layer",
+    "final_loss",
+    "diverged_at_step",
+)
 
 
 def strict_json(text: str) -> Any:
@@ -238,7 +249,7 @@ def test_dead_units_default_run_kills_relu_units_and_spares_leaky_ones(client: T
         ({"f": "relu", "depth": 100, "width": 1, "batch": 1, "steps": 201}, "steps", "DEAD_UNITS_MAX_LAYER_STEPS"),
         ({"f": "relu", "depth": 100, "width": 1, "batch": 4096, "steps": 200}, "batch", "NETWORK_MAX_EVALUATIONS"),
         (
-            {"f": "x * sigmoid(x)", "depth": 4, "width": 64, "batch": 1024, "steps": 20},
+            {"f": "x * sigmoid(x)", "depth": 4, "width": 64, "batch": 2048, "steps": 20},
             "batch",
             "NETWORK_MAX_EVALUATIONS",
         ),
@@ -257,10 +268,24 @@ def test_dead_units_over_a_work_limit_is_422_naming_it(
 def test_dead_units_just_under_the_limits_runs(client: TestClient) -> None:
     # The same as the evaluation case above with a name (weight 1) instead of a 4-node expression.
     response = client.get(
-        "/v1/analysis/dead-units", params={"f": "relu", "depth": 4, "width": 64, "batch": 1024, "steps": 20}
+        "/v1/analysis/dead-units", params={"f": "relu", "depth": 4, "width": 64, "batch": 2048, "steps": 20}
     )
     assert response.status_code == 200
     assert response.json()["functions"][0]["steps"][-1] == 20
+
+
+def test_a_diverged_run_says_so_in_the_plot_legend(client: TestClient) -> None:
+    from app.api.network_analysis import _run_label
+
+    body = client.get("/v1/analysis/dead-units", params={"f": "relu", "lr": 50, "batch": 128}).json()
+    (run,) = body["functions"]
+    assert run["diverged_at_step"] is not None and run["final_loss"] is None
+    assert run["steps"][-1] < run["diverged_at_step"]
+    fields = {k: run[k] for k in DEAD_RUN_FIELDS}
+    assert _run_label(analysis.DeadRun(name=run["f"], **fields)) == f"ReLU (diverged at step {run['diverged_at_step']})"
+    assert _run_label(analysis.DeadRun(name=run["f"], **{**fields, "diverged_at_step": None})) == "ReLU"
+    plot = client.get("/v1/analysis/dead-units/plot", params={"f": "relu", "lr": 50, "batch": 128})
+    assert plot.status_code == 200
 
 
 def test_dead_units_plot_is_a_png(client: TestClient) -> None:
@@ -380,3 +405,9 @@ def test_expression_analysis_rejects_a_bad_expression_and_too_much_work(client: 
     )
     assert heavy.status_code == 422
     assert details(heavy)[0]["loc"] == ["query", "samples"]
+
+
+def test_dead_units_defaults_fit_the_limits_with_four_functions(client: TestClient) -> None:
+    response = client.get("/v1/analysis/dead-units", params={"f": ["relu", "leaky_relu", "elu", "gelu"]})
+    assert response.status_code == 200
+    assert [series["f"] for series in response.json()["functions"]] == ["relu", "leaky_relu", "elu", "gelu"]

@@ -228,6 +228,18 @@ def test_relu_gradient_keeps_its_size_under_he_init(seed: int) -> None:
     assert max(norms) / min(norms) < 10
 
 
+def test_relu_layers_output_exact_zeros_about_half_the_time_and_sigmoid_layers_never() -> None:
+    # Zero biases and weights symmetric about 0 make every pre-activation symmetric about 0.
+    relu, sigmoid = analysis.gradient_flow(
+        [bound("relu"), bound("sigmoid")], depth=6, width=64, batch=512, init=Init.he, std=1, seed=0
+    )
+    standard_error = math.sqrt(0.25 / (64 * 512))
+    assert abs(relu.zero_fraction[0] - 0.5) < 4 * standard_error
+    # Deeper units are correlated through shared inputs, so only a loose band is honest there.
+    assert all(0.35 < z < 0.65 for z in relu.zero_fraction)
+    assert sigmoid.zero_fraction == [0.0] * 6
+
+
 def test_same_seed_gives_every_function_the_same_network() -> None:
     flows = analysis.gradient_flow(
         [bound("relu"), bound("relu")], depth=5, width=16, batch=32, init=Init.he, std=1, seed=4
