@@ -6,13 +6,16 @@ Each figure is the median of several timeit repeats, in one process. Run alone w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import sys
+import time
 import timeit
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -22,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.api.responses import _csv, _npy
 from app.core.rounding import round_half_even
 from app.schemas import ValuesRequest, ValuesResponse
+from bench.floor_app import app as service
+from bench.straightforward_app import app as straightforward
 
 NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
@@ -105,6 +110,57 @@ def gzip_table() -> list[str]:
     return lines
 
 
+def asgi_ms(app: Any, url: str, repeat: int) -> float:
+    """Median wall time of one request through the ASGI app, no HTTP and no socket."""
+    path, _, query = url.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise RuntimeError(f"{url}: {message['status']}")
+
+    async def requests() -> list[float]:
+        times = []
+        for _ in range(repeat + 2):
+            start = time.perf_counter()
+            await app(dict(scope), receive, send)
+            times.append(time.perf_counter() - start)
+        return times[2:]
+
+    return statistics.median(asyncio.run(requests())) * 1e3
+
+
+def in_app() -> list[str]:
+    values = "/v1/activations/sigmoid/values"
+    cases = [
+        ("floor: no-op `def` route", service, "/bench/floor", 300),
+        ("values num=100, JSON", service, f"{values}?num=100", 300),
+        ("values num=100, JSON (straightforward)", straightforward, f"{values}?num=100", 300),
+        ("values num=100,000, JSON", service, f"{values}?num=100000", 15),
+        ("values num=100,000, NPY", service, f"{values}?num=100000&format=npy", 15),
+        ("values num=100,000, JSON (straightforward)", straightforward, f"{values}?num=100000", 15),
+    ]
+    lines = ["| request | ms |", "|---|--:|"]
+    lines += [f"| {label} | {asgi_ms(app, url, repeat):.3f} |" for label, app, url, repeat in cases]
+    return lines
+
+
 def report() -> str:
     parts = [
         "## In-process timings",
@@ -113,6 +169,11 @@ def report() -> str:
         "serialiser is what a `response_model` of float lists costs:",
         "",
         *serialisers(),
+        "",
+        "One request at a time through each ASGI app in this process (no HTTP, no socket: what is left "
+        "when the transfer of the bytes is taken away), median:",
+        "",
+        *in_app(),
         "",
         "Other formats and the POST body parser:",
         "",
