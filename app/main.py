@@ -32,8 +32,8 @@ app.add_middleware(
     allow_origins=settings.CORS_ORIGINS,
     allow_methods=["GET", "POST"],
     allow_headers=["*"],
-    # Readable by scripts in the browser: caching, and when to retry a 503.
-    expose_headers=["ETag", "Retry-After"],
+    # Readable by scripts in the browser: caching, when to retry a 503, a plot's file name.
+    expose_headers=["ETag", "Retry-After", "Content-Disposition"],
 )
 # Outermost: every answer, errors included, is compressed once, after CORS has added its headers.
 install_gzip(app)
