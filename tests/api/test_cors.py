@@ -16,7 +16,7 @@ def test_simple_get_is_allowed_from_any_origin_and_exposes_etag(client: TestClie
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
-    assert {"etag", "retry-after"} <= exposed
+    assert {"etag", "retry-after", "content-disposition"} <= exposed
 
 
 def test_preflight_for_a_json_post_is_answered(client: TestClient) -> None:
