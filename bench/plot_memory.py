@@ -74,7 +74,9 @@ def main() -> int:
         url, params = next(plots)
         assert client.get(url, params=params).status_code == 200
         if n % 250 == 0:
-            print(f"  after {n:5d} plots: RSS {rss_mb():.1f} MB ({rss_mb() - before:+.1f} MB)")
+            rss = rss_mb()
+            cached = image_cache.nbytes / 2**20
+            print(f"  after {n:5d} plots: RSS {rss:.1f} MB ({rss - before:+.1f} MB), cache {cached:.1f} MB")
     growth = rss_mb() - before
     print(
         f"{args.plots} distinct plots in {time.perf_counter() - start:.0f} s: RSS grew {growth:+.1f} MB "
