@@ -1,7 +1,8 @@
 """Time plots: the article's pyplot approach against the service's cold and cached renders.
 
 Run: ``.venv/bin/python bench/plot_bench.py`` (``--repeat N``). All cases run in one process
-and are interleaved round by round, so load on the machine hits them alike. Printed: the
+and are interleaved round by round, so load on the machine hits them alike; in each round
+the slow cases run once and the fast ones ten times in a row. Printed: the
 median and fastest time of each case and the ratios of medians against the article.
 
 - article: ``plt.figure()``, two ``add_subplot`` panels, ``tight_layout``, ``savefig`` (PNG,
@@ -11,7 +12,9 @@ median and fastest time of each case and the ratios of medians against the artic
 - cold request: the same through HTTP (in-process client), a new ``negative_slope`` each time;
 - cached request: a repeated request answered from the in-process cache;
 - cached lookup: ``plot_response`` for a cached key, without HTTP;
-- health request: ``GET /healthz``, the cost of any request through the in-process client.
+- health request: ``GET /healthz``, the cost of any request through the in-process client;
+- over HTTP: the cached plot and ``/healthz`` from a uvicorn server on localhost (one worker,
+  started by this script), through one keep-alive connection.
 """
 
 from __future__ import annotations
@@ -19,14 +22,19 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import socket
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import httpx
 import matplotlib.pyplot as plt
 import numpy as np
 from fastapi.testclient import TestClient
@@ -41,6 +49,7 @@ from app.main import app
 from app.render import ImageOptions
 
 X = np.linspace(-5, 5, 100)
+SLOW = {"article (pyplot + tight_layout)", "cold render", "cold request"}
 
 
 def article(slope: float) -> bytes:
@@ -58,6 +67,28 @@ def article(slope: float) -> bytes:
     fig.savefig(out, format="png")
     plt.close(fig)
     return out.getvalue()
+
+
+@contextmanager
+def served() -> Iterator[str]:
+    """A uvicorn server of the app on a free localhost port, stopped on exit."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--log-level", "warning"]
+    server = subprocess.Popen(command)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base_url}/healthz").raise_for_status()
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main() -> None:
@@ -95,15 +126,21 @@ def main() -> None:
             lambda: plot_activation(leaky, x_range, {"negative_slope": 0.5}, options, True, Method.analytic),
         ),
     }
-    for case in cases.values():  # warm-up: imports, font caches, the figure pool
-        case()
-        case()
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(args.repeat):
-        for name, case in cases.items():
-            start = time.perf_counter()
+    with served() as base_url, httpx.Client(base_url=base_url) as http:
+        http.get(url, params={"negative_slope": 0.5}).raise_for_status()
+        cases["cached request over HTTP"] = lambda: http.get(url, params={"negative_slope": 0.5})
+        cases["health request over HTTP (floor)"] = lambda: http.get("/healthz")
+        for case in cases.values():  # warm-up: imports, font caches, the figure pool
             case()
-            times[name].append(time.perf_counter() - start)
+            case()
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.repeat):
+            for name, case in cases.items():
+                # Fast cases run in a burst of ten calls per round, as a stream of requests would.
+                for _ in range(1 if name in SLOW else 10):
+                    start = time.perf_counter()
+                    case()
+                    times[name].append(time.perf_counter() - start)
 
     base = statistics.median(times["article (pyplot + tight_layout)"])
     print(f"{'case':34} {'median ms':>10} {'min ms':>8} {'article / case':>15}")
