@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test install install-dev clean openapi bench
+.PHONY: run test install install-dev clean openapi bench bench-plots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -42,6 +42,11 @@ bench: $(VENV)/.dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 		|| echo "wrk could not be installed: a Python client drives the load instead"
 	$(BIN)/python bench/run_bench.py
+
+# Cold and cached plots against the article's pyplot figure, then memory over 2,000 distinct plots.
+bench-plots: $(VENV)/.dev
+	$(BIN)/python bench/plot_bench.py
+	$(BIN)/python bench/plot_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
