@@ -137,7 +137,8 @@ _ZERO = "zero-line"
 KEEP_RENDERER_PIXELS = 1_300_000
 
 # Building axes and their ticks costs more than drawing them, so figures are kept and reused:
-# a few per layout, emptied after each use. Only used while holding RENDER_LOCK.
+# one per layout (size, scale, theme, grid, format, panels), the POOL_SIZE most recently used,
+# emptied after each use. Only used while holding RENDER_LOCK.
 _POOL: OrderedDict[tuple[object, ...], tuple[Figure, list[Axes], Sizes]] = OrderedDict()
 POOL_SIZE = 8
 
