@@ -78,10 +78,23 @@ def plot_activation(
 
 
 def _kink(activation: Activation, params: Params, at: float) -> Kink:
+    """f and f' at a kink, with the one-sided limits of whichever of them jumps there."""
     point = np.array([at, at - 1e-9 * max(1.0, abs(at)), at + 1e-9 * max(1.0, abs(at))])
     y = activation.value(point, params)
     dy = activation.grad(point, params)
-    left, right = float(dy[1]), float(dy[2])
+    dy_limits = _jump(float(dy[1]), float(dy[2]))
+    y_limits = _jump(float(y[1]), float(y[2]))
+    return Kink(
+        at,
+        float(y[0]),
+        float(dy[0]),
+        *(dy_limits or (None, None)),
+        *(y_limits or (None, None)),
+    )
+
+
+def _jump(left: float, right: float) -> tuple[float, float] | None:
+    """The one-sided limits if they differ by more than rounding, else None."""
     if abs(left - right) <= _JUMP_TOLERANCE * max(1.0, abs(left), abs(right)):
-        return Kink(at, float(y[0]), float(dy[0]))
-    return Kink(at, float(y[0]), float(dy[0]), left, right)
+        return None
+    return left, right

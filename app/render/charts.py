@@ -45,7 +45,8 @@ class Kink:
     """A point where f changes branch: f there, and f' taken there with its one-sided limits.
 
     ``dy_left``/``dy_right`` that differ from each other draw the derivative as a jump
-    (open circles at the limits, a filled dot at the value taken, ``dy``).
+    (open circles at the limits, a filled dot at the value taken, ``dy``); ``y_left``/``y_right``
+    do the same for f itself where it is discontinuous (a step).
     """
 
     x: float
@@ -53,6 +54,15 @@ class Kink:
     dy: float | None = None
     dy_left: float | None = None
     dy_right: float | None = None
+    y_left: float | None = None
+    y_right: float | None = None
+
+    def limits(self, of: str) -> tuple[float, float] | None:
+        """The one-sided limits of f (``of="y"``) or f' (``"dy"``) if they are given and differ."""
+        left, right = (self.y_left, self.y_right) if of == "y" else (self.dy_left, self.dy_right)
+        if left is None or right is None or left == right:
+            return None
+        return left, right
 
 
 @dataclass(frozen=True)
@@ -232,10 +242,10 @@ def _finite(values: Array, positive: bool = False) -> Array:
 
 
 def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> tuple[Array, Array]:
-    """Insert each kink into the polyline (x ascending): f's corner exactly, f' as a jump with a gap.
+    """Insert each kink into the polyline (x ascending): a corner exactly, a jump as a gap.
 
-    On f' a grid point exactly at a jump is left out: the filled dot shows the value taken there,
-    and the line runs from the left limit to a gap to the right limit.
+    At a jump (of f or f') a grid point exactly at the kink is left out: the filled dot shows
+    the value taken there, and the line runs from the left limit to a gap to the right limit.
     """
     values = _finite(values)
     extra_x: list[float] = []
@@ -244,13 +254,14 @@ def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> t
     for kink in kinks:
         if not x.size or not x[0] < kink.x < x[-1]:
             continue
-        if which == "y":
+        limits = kink.limits(which)
+        if limits is not None:
+            extra_x += [kink.x, kink.x, kink.x]
+            extra_y += [limits[0], np.nan, limits[1]]
+            keep &= x != kink.x
+        elif which == "y":
             extra_x.append(kink.x)
             extra_y.append(kink.y)
-        elif kink.dy_left is not None and kink.dy_right is not None:
-            extra_x += [kink.x, kink.x, kink.x]
-            extra_y += [kink.dy_left, np.nan, kink.dy_right]
-            keep &= x != kink.x
     if not extra_x:
         return x, values
     all_x = np.concatenate([x[keep], np.asarray(extra_x)])
@@ -265,17 +276,18 @@ def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palett
     low, high = axes[0].get_xlim()
     shown = [k for k in kinks if low <= k.x <= high]
     dot = {"linestyle": "none", "marker": "o", "color": colour, "markersize": 2.2 * sizes.line_width + 1.5}
-    _points(axes[0], [(k.x, k.y) for k in shown], zorder=4, **dot)
-    if len(axes) < 2:
-        return
-    limits = [
-        (k.x, value)
-        for k in shown
-        for value in sorted({v for v in (k.dy_left, k.dy_right) if v is not None and v != k.dy})
-    ]
-    opened = {"markerfacecolor": palette.background, "markeredgewidth": sizes.line_width * 0.7}
-    _points(axes[1], limits, zorder=4, **{**dot, **opened, "markeredgecolor": colour})
-    _points(axes[1], [(k.x, k.dy) for k in shown if k.dy is not None], zorder=5, **dot)
+    circle = {**dot, "markerfacecolor": palette.background, "markeredgewidth": sizes.line_width * 0.7}
+    circle["markeredgecolor"] = colour
+    for ax, which in zip(axes, ("y", "dy"), strict=False):
+        filled: list[tuple[float, float]] = []
+        opened: list[tuple[float, float]] = []
+        for kink in shown:
+            taken = kink.y if which == "y" else kink.dy
+            if taken is not None:
+                filled.append((kink.x, taken))
+            opened += [(kink.x, v) for v in sorted(set(kink.limits(which) or ())) if v != taken]
+        _points(ax, opened, zorder=4, **circle)
+        _points(ax, filled, zorder=5, **dot)
 
 
 def _points(ax: Axes, points: Sequence[tuple[float, float]], **style: Any) -> None:
@@ -308,10 +320,13 @@ def _set_ylim(ax: Axes, series: Sequence[Array], log: bool) -> None:
         margin = max(0.05 * (high_log - low_log), (2.0 - (high_log - low_log)) / 2.0)
         ax.set_ylim(10 ** max(low_log - margin, -305.0), 10 ** min(high_log + margin, 305.0))
         return
-    # Never zoom in so far that ticks need more than a few significant digits.
-    span = max(high - low, 1e-3 * max(abs(low), abs(high)), 1e-12)
     middle = (high + low) / 2.0
-    half = span / 2.0 * 1.08
+    if high - low <= 1e-9 * max(abs(low), abs(high)):
+        # Constant (to rounding): centre it in a window of half its size, or ±1 around 0.
+        half = abs(middle) / 2.0 if abs(middle) >= 1.0 / LARGEST else 1.0
+    else:
+        # Never zoom in so far that ticks need more than a few significant digits.
+        half = max(high - low, 1e-3 * max(abs(low), abs(high)), 1e-12) / 2.0 * 1.08
     ax.set_ylim(middle - half, middle + half)
 
 

@@ -197,3 +197,11 @@ def test_cache_is_bounded_by_entries_and_bytes() -> None:
     assert cache.get("b") is not None
     cache.put("huge", Image(b"z" * 26, ImageFormat.png))
     assert cache.get("huge") is None
+
+
+def test_constant_derivative_gets_a_readable_range(client: TestClient) -> None:
+    response = client.get(PLOT.format("identity"), params={"format": "svg"})
+    assert response.status_code == 200
+    # Ticks of a window around 1, not of rounding noise (0.9995, 1.0005, ...).
+    assert b"<!-- 1.0 -->" in response.content
+    assert b"0.9995" not in response.content

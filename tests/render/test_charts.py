@@ -278,3 +278,12 @@ def test_derivative_jumps_at_a_kink_with_a_gap_and_no_vertical_segment() -> None
     xs, ys = charts._with_kinks(X, np.maximum(X, 0.0), [RELU_KINK], "y")
     assert np.count_nonzero(xs == 0.0) == 2
     assert not np.isnan(ys).any()
+
+
+def test_a_step_in_f_is_drawn_as_a_gap_between_its_limits() -> None:
+    step = Kink(0.0, 1.0, 0.0, y_left=0.0, y_right=1.0)
+    xs, ys = charts._with_kinks(X, (X >= 0).astype(float), [step], "y")
+    at_kink = np.flatnonzero(xs == 0.0)
+    assert at_kink.size == 3
+    assert ys[at_kink[0]] == 0.0 and np.isnan(ys[at_kink[1]]) and ys[at_kink[2]] == 1.0
+    assert Kink(0.0, 0.0, y_left=2.0, y_right=2.0).limits("y") is None
