@@ -252,9 +252,12 @@ def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> t
     extra_y: list[float] = []
     keep = np.ones(x.shape, dtype=bool)
     for kink in kinks:
+        limits = kink.limits(which)
+        if x.size and limits is not None and kink.x in (x[0], x[-1]):
+            # At an end of the range the line starts (or stops) at the limit from inside it.
+            values = np.where(x == kink.x, limits[1] if kink.x == x[0] else limits[0], values)
         if not x.size or not x[0] < kink.x < x[-1]:
             continue
-        limits = kink.limits(which)
         if limits is not None:
             extra_x += [kink.x, kink.x, kink.x]
             extra_y += [limits[0], np.nan, limits[1]]

@@ -287,3 +287,12 @@ def test_a_step_in_f_is_drawn_as_a_gap_between_its_limits() -> None:
     assert at_kink.size == 3
     assert ys[at_kink[0]] == 0.0 and np.isnan(ys[at_kink[1]]) and ys[at_kink[2]] == 1.0
     assert Kink(0.0, 0.0, y_left=2.0, y_right=2.0).limits("y") is None
+
+
+def test_a_jump_at_an_end_of_the_range_starts_the_line_at_the_inner_limit() -> None:
+    x = np.linspace(0.0, 1.0, 11)
+    xs, ys = charts._with_kinks(x, (x > 0).astype(float), [RELU_KINK], "dy")
+    assert xs[0] == 0.0 and ys[0] == 1.0
+    x = np.linspace(-1.0, 0.0, 11)
+    xs, ys = charts._with_kinks(x, (x > 0).astype(float), [Kink(0.0, 0.0, 1.0, 0.0, 1.0)], "dy")
+    assert xs[-1] == 0.0 and ys[-1] == 0.0
