@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test install install-dev clean openapi bench bench-plots
+.PHONY: run test install install-dev clean openapi bench bench-plots fuzz load reliability
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -24,8 +24,12 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# glibc's allocator with two arenas and mmap for blocks over 128 KiB, so that freed numpy arrays and
+# image buffers go back to the system: without it a worker's memory keeps growing under load (make load).
+MALLOC_ENV := MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
+
 run: $(VENV)/.runtime
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(MALLOC_ENV) $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -42,6 +46,19 @@ bench: $(VENV)/.dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 		|| echo "wrk could not be installed: a Python client drives the load instead"
 	$(BIN)/python bench/run_bench.py
+
+# Schemathesis with FUZZ_EXAMPLES examples per operation and every phase on every operation.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_schemathesis.py
+
+# 64 clients for 30 s against the server as `make run` starts it, then cheap requests beside expensive ones.
+load: $(VENV)/.dev
+	$(BIN)/python bench/load.py
+
+# make fuzz, the bad-input battery and make load, with their figures written into README.md.
+reliability: $(VENV)/.dev
+	$(BIN)/python bench/reliability_report.py
 
 # Cold and cached plots against the article's pyplot figure, then memory over 2,000 distinct plots.
 bench-plots: $(VENV)/.dev

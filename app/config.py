@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     # CPU-heavy work (plots, analysis), per worker process: slots running at once, requests
     # allowed to wait for a slot, and how long one waits before a 503 with Retry-After.
     HEAVY_CONCURRENCY: int = 1
-    HEAVY_QUEUE: int = 32
+    HEAVY_QUEUE: int = 64
     HEAVY_WAIT_SECONDS: float = 10.0
 
     # Browsers may call the API from these origins.
