@@ -48,31 +48,44 @@ _SIZE = {"ge": settings.PLOT_MIN_SIZE, "le": settings.PLOT_MAX_SIZE}
 
 
 def negotiate_image(request: Request, requested: ImageFormat | None) -> ImageFormat:
-    """The format from ?format=, else the Accept header's most preferred image type; PNG by default."""
+    """The format from ?format=, else the one the Accept header prefers; PNG on a tie or without one.
+
+    Each format takes the quality of the most specific range that matches it (``image/png``
+    over ``image/*`` over ``*/*``), so a browser's ``image/svg+xml,image/*,*/*;q=0.8`` gets PNG
+    and ``image/png;q=0.5, image/svg+xml`` gets SVG.
+    """
     if requested is not None:
         return requested
     accept = request.headers.get("accept", "").strip().lower()
     if not accept:
         return ImageFormat.png
-    ranges: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept.split(",")):
-        media, *options = (piece.strip() for piece in part.split(";"))
+    qualities = dict(_media_ranges(accept))
+    offers = {
+        ImageFormat.png: ("image/png", "image/*", "*/*"),
+        ImageFormat.svg: ("image/svg+xml", "image/*", "*/*"),
+    }
+    scores = {fmt: next((qualities[r] for r in ranges if r in qualities), 0.0) for fmt, ranges in offers.items()}
+    best = max(scores, key=lambda fmt: (scores[fmt], fmt is ImageFormat.png))
+    if scores[best] <= 0.0:
+        raise HTTPException(406, f"Cannot produce {accept[:100]!r}: offered are image/png and image/svg+xml")
+    return best
+
+
+def _media_ranges(accept: str) -> list[tuple[str, float]]:
+    """(media range, quality) for each part of an Accept header; a malformed q counts as 0."""
+    ranges = []
+    for part in accept.split(","):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
         quality = 1.0
-        for option in options:
-            name, _, value = option.partition("=")
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
             if name.strip() == "q":
                 try:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        if quality > 0:
-            ranges.append((-quality, index, media))
-    for _, _, media in sorted(ranges):
-        if media in ("image/png", "image/*", "*/*"):
-            return ImageFormat.png
-        if media == "image/svg+xml":
-            return ImageFormat.svg
-    raise HTTPException(406, f"Cannot produce {accept[:100]!r}: offered are image/png and image/svg+xml")
+        ranges.append((media, quality if quality == quality else 0.0))
+    return ranges
 
 
 def get_plot_options(

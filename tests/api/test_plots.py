@@ -58,6 +58,9 @@ def test_svg_by_query_is_well_formed_with_titles(client: TestClient) -> None:
         ("image/png;q=0.5, image/svg+xml", "image/svg+xml"),
         ("text/html,application/xhtml+xml,*/*;q=0.8", "image/png"),
         ("image/*", "image/png"),
+        ("image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "image/png"),
+        ("image/*;q=0.5, image/svg+xml", "image/svg+xml"),
+        ("image/png;q=0, */*", "image/svg+xml"),
     ],
 )
 def test_accept_header_chooses_the_format(client: TestClient, accept: str, media_type: str) -> None:
@@ -73,6 +76,8 @@ def test_format_query_overrides_accept_and_unacceptable_accept_is_406(client: Te
     response = client.get(PLOT.format("elu"), headers={"accept": "application/json"})
     assert response.status_code == 406
     assert "image/png" in response.json()["detail"]
+    response = client.get(PLOT.format("elu"), headers={"accept": "image/png;q=0, image/svg+xml;q=0"})
+    assert response.status_code == 406
 
 
 def test_derivative_false_draws_one_panel(client: TestClient) -> None:
