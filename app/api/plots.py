@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core.analysis import bind
 from app.core.evaluate import Method, evaluate
@@ -13,8 +14,8 @@ from app.core.registry import Activation, Params
 from app.render import Image, ImageOptions, Kink, render_function
 
 from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, XRange
-from .limits import BUSY_RESPONSES, HeavySlot
-from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
+from .limits import BUSY_RESPONSES
+from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, heavy_slot_unless_cached, plot_response
 from .shading import ShadeDep, ShadeKind, overlays
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
@@ -23,15 +24,33 @@ router = APIRouter(prefix="/v1/activations", tags=["activations"])
 _JUMP_TOLERANCE = 1e-7
 
 
-@router.get(
-    "/{name}/plot",
-    response_class=Response,
-    responses={**IMAGE_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BUSY_RESPONSES},
-    dependencies=[HeavySlot],
-    summary="Plot a function and its derivative",
-)
-def read_plot(
-    request: Request,
+@dataclass(frozen=True)
+class FunctionPlot:
+    """Everything that decides a function's plot, canonical: the name resolved, defaults filled in."""
+
+    activation: Activation
+    x_range: XRange
+    params: Params
+    options: ImageOptions
+    shade: frozenset[ShadeKind]
+    derivative: bool
+    method: Method
+
+    def key(self) -> dict[str, object]:
+        return {
+            "plot": "function",
+            "name": self.activation.name,
+            "params": self.params,
+            "x": self.x_range,
+            "derivative": self.derivative,
+            # The method changes nothing when the derivative is not drawn.
+            "method": self.method if self.derivative else Method.analytic,
+            "shade": sorted(self.shade),
+            "options": self.options,
+        }
+
+
+def get_function_plot(
     activation: ActivationDep,
     x_range: PlotRangeDep,
     params: ParamsDep,
@@ -39,24 +58,36 @@ def read_plot(
     shade: ShadeDep,
     derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
     method: Annotated[Method, Query(description="derivative: analytic (exact) or numeric")] = Method.analytic,
+) -> FunctionPlot:
+    return FunctionPlot(activation, x_range, params, options, shade, derivative, method)
+
+
+FunctionPlotDep = Annotated[FunctionPlot, Depends(get_function_plot)]
+
+
+def function_plot_key(plot: FunctionPlotDep) -> dict[str, object]:
+    return plot.key()
+
+
+@router.get(
+    "/{name}/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BUSY_RESPONSES},
+    summary="Plot a function and its derivative",
+)
+def read_plot(
+    request: Request,
+    plot: FunctionPlotDep,
+    slot: Annotated[None, heavy_slot_unless_cached(function_plot_key)],
 ) -> Response:
     """PNG (default) or SVG of f titled with its name over f' titled "Derivative of ...", kinks marked."""
-    key = {
-        "plot": "function",
-        "name": activation.name,
-        "params": params,
-        "x": x_range,
-        "derivative": derivative,
-        # The method changes nothing when the derivative is not drawn.
-        "method": method if derivative else Method.analytic,
-        "shade": sorted(shade),
-        "options": options,
-    }
     return plot_response(
         request,
-        key,
-        lambda: plot_activation(activation, x_range, params, options, derivative, method, shade),
-        filename=activation.name,
+        plot.key(),
+        lambda: plot_activation(
+            plot.activation, plot.x_range, plot.params, plot.options, plot.derivative, plot.method, plot.shade
+        ),
+        filename=plot.activation.name,
     )
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import matplotlib
@@ -28,6 +29,7 @@ from app.config import settings
 from app.render import MEDIA_TYPES, Image, ImageFormat, ImageOptions, Theme
 
 from .deps import RangeDep, XRange, validation_error
+from .limits import heavy_work
 
 # Part of every ETag: a new release or matplotlib may draw the same parameters differently.
 RENDER_VERSION = f"{__version__}/{matplotlib.__version__}"
@@ -196,6 +198,29 @@ def _not_modified(request: Request, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     return "*" in tags or etag in tags
+
+
+def heavy_slot_unless_cached(key_dependency: Callable[..., Mapping[str, Any]]) -> Any:
+    """Like ``HeavySlot``, but a plot the client or the cache already has takes no slot.
+
+    ``key_dependency`` builds the plot's key from the request (the same key the route passes
+    to :func:`plot_response`), so a repeated plot is answered without queueing behind renders::
+
+        @router.get(..., responses=BUSY_RESPONSES)
+        def read_thing_plot(request: Request, key: ThingKeyDep, _: ThingSlot) -> Response: ...
+    """
+
+    # A default, not Annotated[...]: the annotation is a string (postponed evaluation) that
+    # could not name key_dependency, a local of this function.
+    async def slot(request: Request, key: Mapping[str, Any] = Depends(key_dependency)) -> AsyncIterator[None]:
+        canonical = canonical_key(key)
+        if _not_modified(request, etag_for(canonical)) or image_cache.get(canonical) is not None:
+            yield
+            return
+        async with asynccontextmanager(heavy_work.slot)():
+            yield
+
+    return Depends(slot, scope="function")
 
 
 def plot_response(

@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api import plotting
+from app.api.limits import HeavyWork
 from app.api.plotting import ImageCache, image_cache
 from app.render import Image, ImageFormat
 
@@ -210,3 +212,22 @@ def test_constant_derivative_gets_a_readable_range(client: TestClient) -> None:
     # Ticks of a window around 1, not of rounding noise (0.9995, 1.0005, ...).
     assert b"<!-- 1.0 -->" in response.content
     assert b"0.9995" not in response.content
+
+
+def test_a_plot_the_cache_or_client_has_takes_no_heavy_slot(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image_cache.clear()
+    first = client.get(PLOT.format("softsign"))
+    assert first.status_code == 200
+    # No slot will ever come free: only plots that need no drawing can be answered.
+    monkeypatch.setattr(plotting, "heavy_work", HeavyWork(slots=0, queue=0, wait_seconds=0.1))
+    cached = client.get(PLOT.format("softsign"))
+    assert cached.status_code == 200
+    assert cached.content == first.content
+    revalidated = client.get(PLOT.format("softsign"), params={"num": 7}, headers={"if-none-match": '"other"'})
+    assert revalidated.status_code == 503
+    assert revalidated.headers["retry-after"] == "1"
+    image_cache.clear()
+    not_modified = client.get(PLOT.format("softsign"), headers={"if-none-match": first.headers["etag"]})
+    assert not_modified.status_code == 304
