@@ -204,6 +204,8 @@ ANALYSIS = [
     Bad("plot of a hostile expression", "/v1/expressions/plot?expr=x.__class__", 422, "attribute access"),
     Bad("analysis depth 0", "/v1/activations/relu/analysis?depth=0", 422, "greater than or equal to 1"),
     Bad("analysis of a hostile expression", "/v1/expressions/analysis?expr=x.__class__", 422, "attribute access"),
+    Bad("expression analysis of no samples", "/v1/expressions/analysis?expr=x&samples=0", 422, "greater than or equal"),
+    Bad("analysis of a hostile expression", "/v1/expressions/analysis?expr=x.__class__", 422, "attribute access"),
 ]
 
 BATTERY = QUERY_STRINGS + WRONG_TYPES + SPECIAL_NUMBERS + UNKNOWN_NAMES + BODIES + EXPRESSIONS + ACCEPT + ANALYSIS
