@@ -50,7 +50,8 @@ class FunctionPlot:
         }
 
 
-def get_function_plot(
+# The two dependencies below only gather values: async, so they need no trip to the thread pool.
+async def get_function_plot(
     activation: ActivationDep,
     x_range: PlotRangeDep,
     params: ParamsDep,
@@ -65,7 +66,7 @@ def get_function_plot(
 FunctionPlotDep = Annotated[FunctionPlot, Depends(get_function_plot)]
 
 
-def function_plot_key(plot: FunctionPlotDep) -> dict[str, object]:
+async def function_plot_key(plot: FunctionPlotDep) -> dict[str, object]:
     return plot.key()
 
 

@@ -200,7 +200,7 @@ def _not_modified(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def heavy_slot_unless_cached(key_dependency: Callable[..., Mapping[str, Any]]) -> Any:
+def heavy_slot_unless_cached(key_dependency: Callable[..., Any]) -> Any:
     """Like ``HeavySlot``, but a plot the client or the cache already has takes no slot.
 
     ``key_dependency`` builds the plot's key from the request (the same key the route passes
