@@ -9,6 +9,9 @@ x grid), builds a key of everything that changes the picture, and returns
 
 The key must hold canonical values only (names and parameters resolved, defaults filled
 in) and the :class:`ImageOptions`, so equal pictures share one ETag and one cache entry.
+A route that builds its key in a dependency can take its heavy-work slot with
+``heavy_slot_unless_cached(key_dependency)`` instead of ``HeavySlot``: cached plots and
+304s then never queue behind renders (see ``app/api/plots.py``).
 """
 
 from __future__ import annotations
@@ -206,8 +209,10 @@ def heavy_slot_unless_cached(key_dependency: Callable[..., Any]) -> Any:
     ``key_dependency`` builds the plot's key from the request (the same key the route passes
     to :func:`plot_response`), so a repeated plot is answered without queueing behind renders::
 
-        @router.get(..., responses=BUSY_RESPONSES)
-        def read_thing_plot(request: Request, key: ThingKeyDep, _: ThingSlot) -> Response: ...
+        ThingSlot = Annotated[None, heavy_slot_unless_cached(thing_plot_key)]
+
+        @router.get(..., responses={**IMAGE_RESPONSES, **BUSY_RESPONSES})
+        def read_thing_plot(request: Request, thing: ThingDep, slot: ThingSlot) -> Response: ...
     """
 
     # A default, not Annotated[...]: the annotation is a string (postponed evaluation) that
