@@ -24,12 +24,14 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+run: $(VENV)/.runtime
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
 # glibc's allocator with two arenas and mmap for blocks over 128 KiB, so that freed numpy arrays and
 # image buffers go back to the system: without it a worker's memory keeps growing under load (make load).
-MALLOC_ENV := MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
-
-run: $(VENV)/.runtime
-	$(MALLOC_ENV) $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+run: export MALLOC_ARENA_MAX = 2
+run: export MALLOC_MMAP_THRESHOLD_ = 131072
+run: export MALLOC_TRIM_THRESHOLD_ = 131072
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
