@@ -253,9 +253,10 @@ def _parent(pid: int) -> int:
         return -1
 
 
-def wait_ready(base: str, seconds: float = 60) -> None:
+def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 300) -> None:
+    """Until /healthz answers (`make run` may first install the package)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
@@ -302,7 +303,7 @@ def main() -> int:
     env = {**os.environ, "PORT": str(port)}
     server = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=ROOT, env=env)
     try:
-        wait_ready(base)
+        wait_ready(base, server)
         time.sleep(1.0)
         print(f"server: make run on port {port}, {workers} workers", flush=True)
 
