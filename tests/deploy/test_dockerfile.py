@@ -115,6 +115,14 @@ def test_worker_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert uvicorn.Config("app.main:app").workers == 3
 
 
+def test_the_container_has_the_environment_make_run_exports() -> None:
+    env = dict(pair.split("=", 1) for pair in shlex.split(_one("ENV")))
+    exported = re.findall(r"^run: export (\w+) = (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert exported
+    for name, value in exported:
+        assert env.get(name) == value, name
+
+
 def test_runs_as_a_non_root_user() -> None:
     user = _one("USER")
     assert user.split(":")[0] not in ("root", "0")
