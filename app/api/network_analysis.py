@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from .analysis_params import (
 from .deps import validation_error
 from .expressions import StrictQuery
 from .limits import HeavySlot
-from .plotting import get_plot_options, plot_response
+from .plotting import get_plot_options, heavy_slot_unless_cached, plot_response
 from .responses import json_response
 
 # Included by the analysis router, under /v1/analysis.
@@ -156,15 +157,32 @@ def read_gradient_flow(
     )
 
 
-@router.get(
-    "/gradient-flow/plot",
-    response_class=Response,
-    responses=PLOT_RESPONSES,
-    dependencies=[StrictQuery, HeavySlot],
-    summary="Plot the gradient norm per layer, one line per function",
-)
-def read_gradient_flow_plot(
-    request: Request,
+@dataclass(frozen=True)
+class FlowPlot:
+    """Everything that decides a gradient-flow plot."""
+
+    functions: list[Nonlinearity]
+    options: ImageOptions
+    depth: int
+    width: int
+    init: Init
+    std: float
+    batch: int
+    seed: int
+
+    def key(self) -> dict[str, object]:
+        std = self.std if self.init is Init.normal else None
+        network = [self.depth, self.width, self.init.value, std, self.batch, self.seed]
+        return {
+            "plot": "gradient-flow",
+            "f": [f.name for f in self.functions],
+            "network": network,
+            "options": self.options,
+        }
+
+
+# The dependencies below only gather values: async, so they need no trip to the thread pool.
+async def get_flow_plot(
     functions: FunctionsDep,
     options: NetworkPlotOptionsDep,
     depth: DepthQuery = 20,
@@ -173,25 +191,40 @@ def read_gradient_flow_plot(
     std: StdQuery = 1.0,
     batch: BatchQuery = 256,
     seed: SeedQuery = 0,
+) -> FlowPlot:
+    return FlowPlot(functions, options, depth, width, init, std, batch, seed)
+
+
+FlowPlotDep = Annotated[FlowPlot, Depends(get_flow_plot)]
+
+
+async def flow_plot_key(plot: FlowPlotDep) -> dict[str, object]:
+    return plot.key()
+
+
+@router.get(
+    "/gradient-flow/plot",
+    response_class=Response,
+    responses=PLOT_RESPONSES,
+    dependencies=[StrictQuery],
+    summary="Plot the gradient norm per layer, one line per function",
+)
+def read_gradient_flow_plot(
+    request: Request, plot: FlowPlotDep, slot: Annotated[None, heavy_slot_unless_cached(flow_plot_key)]
 ) -> Response:
     """|dL/dh_l| against layer l on a log scale: the picture of a vanishing (or exploding) gradient."""
-    key = {
-        "plot": "gradient-flow",
-        "f": [fn.name for fn in functions],
-        "network": [depth, width, init.value, std if init is Init.normal else None, batch, seed],
-        "options": options,
-    }
+    p = plot
 
     def render() -> Any:
-        flows = _flow(functions, depth, width, batch, init, std, seed)
-        layers = np.arange(1, depth + 1, dtype=np.float64)
+        flows = _flow(p.functions, p.depth, p.width, p.batch, p.init, p.std, p.seed)
+        layers = np.arange(1, p.depth + 1, dtype=np.float64)
         lines = [Line(flow.label, layers, _array(flow.output_grad_norm)) for flow in flows]
-        title = f"Gradient norm per layer ({depth} x {width}, {init.value} init)"
+        title = f"Gradient norm per layer ({p.depth} x {p.width}, {p.init.value} init)"
         return render_lines(
-            lines, options=options, title=title, xlabel="layer (1 = input side)", ylabel="|dL/dh|", log_y=True
+            lines, options=p.options, title=title, xlabel="layer (1 = input side)", ylabel="|dL/dh|", log_y=True
         )
 
-    return plot_response(request, key, render)
+    return plot_response(request, p.key(), render, filename="gradient-flow")
 
 
 def _array(values: list[float | None]) -> np.ndarray:
@@ -315,15 +348,35 @@ def read_dead_units(
     )
 
 
-@router.get(
-    "/dead-units/plot",
-    response_class=Response,
-    responses=PLOT_RESPONSES,
-    dependencies=[StrictQuery, HeavySlot],
-    summary="Plot the fraction of dead units against the training step",
-)
-def read_dead_units_plot(
-    request: Request,
+@dataclass(frozen=True)
+class DeadPlot:
+    """Everything that decides a dead-units plot."""
+
+    functions: list[Nonlinearity]
+    options: ImageOptions
+    depth: int
+    width: int
+    lr: float
+    steps: int
+    batch: int
+    init: Init
+    std: float
+    seed: int
+    checkpoints: int
+
+    def key(self) -> dict[str, object]:
+        std = self.std if self.init is Init.normal else None
+        network = [self.depth, self.width, self.lr, self.steps, self.batch, self.init.value, std, self.seed]
+        return {
+            "plot": "dead-units",
+            "f": [f.name for f in self.functions],
+            "network": network,
+            "checkpoints": self.checkpoints,
+            "options": self.options,
+        }
+
+
+async def get_dead_plot(
     options: NetworkPlotOptionsDep,
     functions: TrainingFunctionsDep,
     depth: DepthQuery = 4,
@@ -335,25 +388,39 @@ def read_dead_units_plot(
     std: StdQuery = 1.0,
     seed: SeedQuery = 0,
     checkpoints: CheckpointsQuery = 20,
+) -> DeadPlot:
+    return DeadPlot(functions, options, depth, width, lr, steps, batch, init, std, seed, checkpoints)
+
+
+DeadPlotDep = Annotated[DeadPlot, Depends(get_dead_plot)]
+
+
+async def dead_plot_key(plot: DeadPlotDep) -> dict[str, object]:
+    return plot.key()
+
+
+@router.get(
+    "/dead-units/plot",
+    response_class=Response,
+    responses=PLOT_RESPONSES,
+    dependencies=[StrictQuery],
+    summary="Plot the fraction of dead units against the training step",
+)
+def read_dead_units_plot(
+    request: Request, plot: DeadPlotDep, slot: Annotated[None, heavy_slot_unless_cached(dead_plot_key)]
 ) -> Response:
     """Dead fraction (all layers together) against the SGD step, one line per function."""
-    key = {
-        "plot": "dead-units",
-        "f": [fn.name for fn in functions],
-        "network": [depth, width, lr, steps, batch, init.value, std if init is Init.normal else None, seed],
-        "checkpoints": checkpoints,
-        "options": options,
-    }
+    p = plot
 
     def render() -> Any:
-        runs = _train(functions, depth, width, batch, steps, lr, init, std, seed, checkpoints)
+        runs = _train(p.functions, p.depth, p.width, p.batch, p.steps, p.lr, p.init, p.std, p.seed, p.checkpoints)
         lines = [
             Line(_run_label(run), np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs
         ]
-        title = f"Dead units, SGD at lr {lr:g} ({depth} x {width}, {init.value} init)"
-        return render_lines(lines, options=options, title=title, xlabel="step", ylabel="fraction of units dead")
+        title = f"Dead units, SGD at lr {p.lr:g} ({p.depth} x {p.width}, {p.init.value} init)"
+        return render_lines(lines, options=p.options, title=title, xlabel="step", ylabel="fraction of units dead")
 
-    return plot_response(request, key, render)
+    return plot_response(request, p.key(), render, filename="dead-units")
 
 
 def _run_label(run: analysis.DeadRun) -> str:
