@@ -8,7 +8,7 @@
 The section between `<!-- reliability:start -->` and `<!-- reliability:end -->` is replaced; nothing
 else in README.md is touched. Exit status 1 if any of the three failed.
 
-    python bench/reliability_report.py [--fuzz-examples 100] [--reuse-load]
+    python bench/reliability_report.py [--fuzz-examples 200] [--reuse-load]
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ def write_readme(text: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fuzz-examples", type=int, default=100)
+    parser.add_argument("--fuzz-examples", type=int, default=200)
     parser.add_argument("--reuse-load", action="store_true", help="read bench/load_results.json instead of loading")
     parser.add_argument("--slots", default="1,2", help="HEAVY_CONCURRENCY values to compare ('' to skip)")
     args = parser.parse_args()
