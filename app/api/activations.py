@@ -27,9 +27,11 @@ from .limits import BODY_RESPONSES
 from .query import parse_query, query_openapi
 from .responses import (
     DECIMALS,
+    JSON_ONLY_RESPONSES,
     TABULAR_RESPONSES,
     DecimalsQuery,
     Format,
+    JsonOnly,
     columns_response,
     json_response,
     negotiate,
@@ -68,7 +70,13 @@ class ValuesQuery(BaseModel):
     decimals: int | None = Field(None, ge=1, le=17, description=DECIMALS)
 
 
-@router.get("", response_model=list[ActivationInfo], summary="List every activation function")
+@router.get(
+    "",
+    response_model=list[ActivationInfo],
+    responses=JSON_ONLY_RESPONSES,
+    dependencies=[JsonOnly],
+    summary="List every activation function",
+)
 def list_activations() -> Response:
     """Every registered function with its formula, parameters, kinks and properties."""
     return json_response(_CATALOGUE)
@@ -77,7 +85,8 @@ def list_activations() -> Response:
 @router.get(
     "/{name}",
     response_model=ActivationInfo,
-    responses=UNKNOWN_NAME_RESPONSES,
+    responses={**UNKNOWN_NAME_RESPONSES, **JSON_ONLY_RESPONSES},
+    dependencies=[JsonOnly],
     summary="Describe one activation function",
 )
 def read_activation(activation: ActivationDep) -> Response:

@@ -24,7 +24,7 @@ from .analysis_params import RESPONSES, FunctionsDep, SeedQuery, check_limit, re
 from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, RangeDep, XRange
 from .expressions import ExpressionDep, StrictQuery, check_work
 from .limits import HeavySlot
-from .responses import json_response
+from .responses import JsonOnly, json_response
 
 # One function, by name or as an expression: full paths, beside the activation and expression routes.
 function_router = APIRouter(tags=["analysis"])
@@ -136,7 +136,7 @@ def _analysis_response(
     "/v1/activations/{name}/analysis",
     response_model=AnalysisResponse,
     responses={**RESPONSES, **UNKNOWN_NAME_RESPONSES},
-    dependencies=[HeavySlot],
+    dependencies=[JsonOnly, HeavySlot],
     summary="Sparsity, saturation, gradient and output statistics of one function",
 )
 def read_analysis(
@@ -155,7 +155,7 @@ def read_analysis(
     "/v1/expressions/analysis",
     response_model=AnalysisResponse,
     responses=RESPONSES,
-    dependencies=[StrictQuery, HeavySlot],
+    dependencies=[StrictQuery, JsonOnly, HeavySlot],
     summary="Sparsity, saturation, gradient and output statistics of an expression",
 )
 def read_expression_analysis(
@@ -176,7 +176,7 @@ def read_expression_analysis(
     "/cost",
     response_model=CostResponse,
     responses=RESPONSES,
-    dependencies=[StrictQuery, HeavySlot],
+    dependencies=[StrictQuery, JsonOnly, HeavySlot],
     summary="Measured time per element of each function and its derivative",
 )
 def read_cost(

@@ -15,8 +15,9 @@ from .deps import validation_error
 from .expressions import LANGUAGE, compile_query
 from .limits import BUSY_RESPONSES
 from .plotting import IMAGE_RESPONSES
+from .responses import JSON_ONLY_RESPONSES
 
-RESPONSES: dict[int | str, dict[str, Any]] = {**BUSY_RESPONSES}
+RESPONSES: dict[int | str, dict[str, Any]] = {**BUSY_RESPONSES, **JSON_ONLY_RESPONSES}
 PLOT_RESPONSES: dict[int | str, dict[str, Any]] = {**IMAGE_RESPONSES, **BUSY_RESPONSES}
 
 SeedQuery = Annotated[

@@ -28,7 +28,7 @@ from .deps import validation_error
 from .expressions import StrictQuery
 from .limits import HeavySlot
 from .plotting import get_plot_options, heavy_slot_unless_cached, plot_response
-from .responses import json_response
+from .responses import JsonOnly, json_response
 
 # Included by the analysis router, under /v1/analysis.
 router = APIRouter()
@@ -103,7 +103,7 @@ def _flow(
     "/gradient-flow",
     response_model=GradientFlowResponse,
     responses=RESPONSES,
-    dependencies=[StrictQuery, HeavySlot],
+    dependencies=[StrictQuery, JsonOnly, HeavySlot],
     summary="Gradient norm per layer of a random deep network, per function",
 )
 def read_gradient_flow(
@@ -285,7 +285,7 @@ def _train(
     "/dead-units",
     response_model=DeadUnitsResponse,
     responses=RESPONSES,
-    dependencies=[StrictQuery, HeavySlot],
+    dependencies=[StrictQuery, JsonOnly, HeavySlot],
     summary="Fraction of dead units while a network trains with plain SGD, per function",
 )
 def read_dead_units(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import orjson
-from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from app.config import settings
@@ -40,6 +40,20 @@ TABULAR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 DECIMALS = "round every number to this many decimal places (as Python's round) before encoding; shorter JSON and CSV"
 DecimalsQuery = Annotated[int | None, Query(ge=1, le=17, description=DECIMALS)]
+
+
+def accept_json(request: Request) -> None:
+    """For a route that answers only JSON: 406 when the Accept header rules JSON out."""
+    accept = request.headers.get("accept", "").lower()
+    ranges = [part.split(";")[0].strip() for part in accept.split(",") if part.strip()]
+    if ranges and not any(media in ("*/*", "application/*", "application/json") for media in ranges):
+        raise HTTPException(406, f"Cannot produce {accept[:100]!r}: offered is application/json")
+
+
+JsonOnly = Depends(accept_json)
+JSON_ONLY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    406: {"description": "The Accept header rules out JSON, the only format this endpoint offers"}
+}
 
 
 def negotiate(request: Request, requested: Format | None) -> Format:

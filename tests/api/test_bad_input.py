@@ -195,6 +195,19 @@ ACCEPT = [
     ),
 ]
 
+JSON_ONLY = [
+    Bad("catalogue as CSV", "/v1/activations", 406, "offered is application/json", headers={"accept": "text/csv"}),
+    Bad("metadata as PNG", "/v1/activations/relu", 406, "offered is application/json", headers={"accept": "image/png"}),
+    Bad(
+        "analysis as PNG",
+        "/v1/activations/relu/analysis",
+        406,
+        "Cannot produce 'image/png'",
+        headers={"accept": "image/png"},
+    ),
+    Bad("cost as CSV", "/v1/analysis/cost?f=relu", 406, "Cannot produce 'text/csv'", headers={"accept": "text/csv"}),
+]
+
 ANALYSIS = [
     Bad("unknown function in a network", "/v1/analysis/gradient-flow?f=nosuch", 422, "unknown function or name"),
     Bad("network plot of an unknown function", "/v1/analysis/dead-units/plot?f=nosuch", 422, "unknown function"),
@@ -208,7 +221,9 @@ ANALYSIS = [
     Bad("analysis of a hostile expression", "/v1/expressions/analysis?expr=x.__class__", 422, "attribute access"),
 ]
 
-BATTERY = QUERY_STRINGS + WRONG_TYPES + SPECIAL_NUMBERS + UNKNOWN_NAMES + BODIES + EXPRESSIONS + ACCEPT + ANALYSIS
+BATTERY = (
+    QUERY_STRINGS + WRONG_TYPES + SPECIAL_NUMBERS + UNKNOWN_NAMES + BODIES + EXPRESSIONS + ACCEPT + JSON_ONLY + ANALYSIS
+)
 
 
 @cache
