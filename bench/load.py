@@ -290,7 +290,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients")
-    parser.add_argument("--warmup", type=float, default=10.0, help="seconds of warm-up before the first RSS")
+    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of warm-up before the first RSS")
     parser.add_argument("--probe", type=float, default=15.0, help="seconds of each small-request probe")
     parser.add_argument("--heavy", type=int, default=4, help="clients sending the largest requests")
     parser.add_argument("--probes", type=int, default=2, help="clients sending small requests")

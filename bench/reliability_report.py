@@ -108,6 +108,20 @@ def compare_slots(slots: list[int]) -> dict[int, dict[str, Any]]:
     return compared
 
 
+def _slots_verdict(compared: dict[int, dict[str, Any]]) -> str:
+    if 1 not in compared or 2 not in compared:
+        return ""
+    one, two = compared[1], compared[2]
+    heavy = f"the heavy requests answered went from {one['heavy']['requests']} to {two['heavy']['requests']}"
+    if one["p99_ratio"] <= two["p99_ratio"]:
+        return (
+            f"One slot slowed the cheap requests less ({one['p99_ratio']:g}× against {two['p99_ratio']:g}×) "
+            f"and is the default; with two, {heavy}:"
+        )
+    ratios = f"{two['p99_ratio']:g}× against {one['p99_ratio']:g}×"
+    return f"In this run two slots slowed the cheap requests less ({ratios}); {heavy}:"
+
+
 def slots_table(compared: dict[int, dict[str, Any]]) -> list[str]:
     rows = [
         f"| {n} | {c['idle_p99_ms']:g} | {c['busy_p99_ms']:g} | {c['p99_ratio']:g}× | {c['heavy']['requests']} | "
@@ -166,7 +180,7 @@ def section(
         f"- {mix['requests']:,} requests ({mix['requests_per_second']:g}/s), answers {_statuses(mix['statuses'])}; "
         f"**{mix['server_errors']} 5xx, {mix['dropped_connections']} dropped connections**",
         f"- latency p50 {mix['p50_ms']:g} ms, **p99 {mix['p99_ms']:g} ms**, max {mix['max_ms']:g} ms "
-        "(the machine's two cores run the clients too)",
+        f"(the machine's {os.cpu_count()} cores run the clients too)",
         f"- memory (RSS, all server processes): {load['rss_after_warmup_mb']:g} MB after warm-up, "
         f"{load['rss_after_run_mb']:g} MB after the run: **{load['rss_delta_mb']:+g} MB** (budget ±50 MB); "
         f"every 5 s during the run: {', '.join(f'{v:g}' for v in mix['rss_mb_every_5_s'])} MB",
@@ -189,8 +203,8 @@ def section(
         "Waiting happens on the event loop, so waiting requests hold no thread and cheap requests keep the "
         "thread pool. A process pool was not chosen: the inputs and the images would be pickled across, and each "
         "pool process would hold its own matplotlib and caches. The number of slots was measured with the same "
-        "probe (4 clients on the largest requests, 20 s each), one slot per worker against two; more slots let "
-        "the heavy work take the cores from the cheap requests without answering more of it:",
+        "probe (4 clients on the largest requests, 20 s each), one slot per worker against two. "
+        + _slots_verdict(compared),
         "",
         *slots_table(compared),
         "",
