@@ -30,6 +30,13 @@ def test_body_over_the_limit_by_content_length_is_413(client: TestClient) -> Non
     assert f"limit of {LIMIT} bytes" in response.json()["detail"]
 
 
+def test_413_carries_cors_headers_so_a_browser_can_read_it(client: TestClient) -> None:
+    headers = {"content-type": "application/json", "origin": "https://example.org"}
+    response = client.post(VALUES, content=_json_of_size(LIMIT + 1), headers=headers)
+    assert response.status_code == 413
+    assert response.headers["access-control-allow-origin"] in ("*", "https://example.org")
+
+
 def test_streamed_body_over_the_limit_is_413(client: TestClient) -> None:
     body = _json_of_size(LIMIT + 1)
     chunks = iter([body[: LIMIT // 2], body[LIMIT // 2 :]])  # no Content-Length: sent chunked
