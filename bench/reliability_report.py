@@ -155,7 +155,8 @@ def section(
         f"({fuzz['examples']} examples per operation, {fuzz['heavy_examples']} per plot or analysis, with valid and "
         "schema-breaking data) and checked every answer: no 5xx, status code, content type, headers and body as "
         f"documented, schema-breaking input refused, `Allow` on 405. Result: {outcome} "
-        f"({fuzz['seconds']} s). In `make test` the same test runs with 20 examples per operation.",
+        f"({fuzz['seconds']} s). `make test` runs the same test with 20 examples per operation, `make fuzz` with "
+        "`FUZZ_EXAMPLES` (200).",
         "",
         "| operation | requests | answers |",
         "| --- | ---: | --- |",
@@ -173,7 +174,8 @@ def section(
         f"404, 406, 413 or 405) and a `detail` naming the problem: {battery['bad_inputs'] - battery['failed']} of "
         f"{battery['bad_inputs']} did. Valid extremes (-0.0, subnormals, the largest |x|) are computed, not refused.",
         "",
-        f"**Load.** {load['server']}, {load['clients']} clients each on its own keep-alive connection, "
+        f"**Load** (`make load`, bench/load.py). {load['server']}, {load['clients']} clients each on its own "
+        "keep-alive connection, "
         f"{load['duration_s']:g} s after {load['warmup_s']:g} s of warm-up, on a mix of values (GET and POST), plots "
         "(new sizes and repeated ones), expressions, comparisons and analyses:",
         "",
