@@ -180,6 +180,32 @@ def serve(app: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]
         process.wait(timeout=30)
 
 
+def cpu_seconds(session: int) -> float:
+    """CPU time used so far by every process of a session (a server and its workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[3]) == session:  # the session id, field 6 of /proc/PID/stat
+                total += int(fields[11]) + int(fields[12])  # utime + stime, fields 14 and 15
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def settle(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Wait until the server has used no CPU for 0.3 s (at most ``timeout`` s)."""
+    if not Path("/proc/self/stat").exists():
+        time.sleep(2)
+        return
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = cpu_seconds(process.pid)
+        if now - last < 0.02:
+            return
+        last = now
+
+
 def run_wrk(url: str, case: Case, duration: float, run_id: int, body_file: str) -> Run:
     args = [str(run_id), "1" if case.cold else "0", body_file if case.post else "", *case.headers]
     command = [
@@ -268,15 +294,21 @@ def measure(duration: float, rounds: int, load: str, body_file: str) -> tuple[li
     rows = [Row(case) for case in CASES]
     loads: dict[str, list[float]] = {"before": list(os.getloadavg())}
     with contextlib.ExitStack() as stack:
-        bases = {name: stack.enter_context(serve(app, workers))[0] for name, (app, workers) in SERVERS.items()}
+        servers = {name: stack.enter_context(serve(app, workers)) for name, (app, workers) in SERVERS.items()}
         run_id = 0
         for row in rows:  # warm-up: imports, caches of the "repeated" cases, connection pools
             run_id += 1
-            drive(bases[row.case.server] + row.case.path, row.case, 1, run_id, body_file)
+            base, process = servers[row.case.server]
+            drive(base + row.case.path, row.case, 1, run_id, body_file)
+            settle(process)
         for round_number in range(rounds):
             for row in rows:
                 run_id += 1
-                run = drive(bases[row.case.server] + row.case.path, row.case, duration, run_id, body_file)
+                base, process = servers[row.case.server]
+                run = drive(base + row.case.path, row.case, duration, run_id, body_file)
+                # wrk has gone, but requests it left queued are still being served: let them finish,
+                # or they would take the CPU from the next case.
+                settle(process)
                 row.runs.append(run)
                 print(
                     f"  {row.case.label} [{row.case.server}]: {run.rps:,.1f} req/s, p50 {run.p50_ms:.2f} ms", flush=True
