@@ -8,7 +8,7 @@ interleaved so that load from elsewhere on the machine falls on every case alike
 serialisation, parsing and gzip in-process, samples where the service spends its time with
 py-spy, and writes ``bench/RESULTS.md``.
 
-    .venv/bin/python bench/run_bench.py [--duration 3] [--rounds 3] [--no-profile]
+    .venv/bin/python bench/run_bench.py [--duration 2] [--rounds 4] [--no-profile]
 """
 
 from __future__ import annotations
@@ -192,16 +192,16 @@ def cpu_seconds(session: int) -> float:
 
 
 def settle(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Wait until the server has used no CPU for 0.3 s (at most ``timeout`` s)."""
+    """Wait until the server has used no CPU for 0.2 s (at most ``timeout`` s)."""
     if not Path("/proc/self/stat").exists():
         time.sleep(2)
         return
     deadline = time.monotonic() + timeout
     last = cpu_seconds(process.pid)
     while time.monotonic() < deadline:
-        time.sleep(0.3)
+        time.sleep(0.2)
         now = cpu_seconds(process.pid)
-        if now - last < 0.02:
+        if now - last < 0.015:
             return
         last = now
 
@@ -379,8 +379,8 @@ def render(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=2, help="whole seconds per run")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy sampling")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/RESULTS.md")
     args = parser.parse_args()
