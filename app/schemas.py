@@ -68,7 +68,7 @@ class ValuesRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"x": [-1.0, 0.0, 0.5, 2.0], "params": {"negative_slope": 0.1}, "derivative": True}]
+            "examples": [{"x": [-1.0, 0.0, 0.5, 2.0], "params": {}, "derivative": True}]
         },
     )
 
