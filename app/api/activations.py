@@ -39,8 +39,10 @@ from .responses import (
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
 
-DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy")]
-MethodQuery = Annotated[Method, Query(description="analytic (exact) or numeric (central difference)")]
+DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy", examples=[True])]
+MethodQuery = Annotated[
+    Method, Query(description="analytic (exact) or numeric (central difference)", examples=["numeric"])
+]
 
 _CATALOGUE = [registry.metadata(a) for a in registry.ACTIVATIONS]
 _LIMIT = settings.MAX_ABS_X
@@ -52,7 +54,12 @@ class ValuesQuery(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     x_min: float = Field(
-        settings.DEFAULT_X_MIN, ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="left end of the x grid"
+        settings.DEFAULT_X_MIN,
+        ge=-_LIMIT,
+        le=_LIMIT,
+        allow_inf_nan=False,
+        description="left end of the x grid",
+        examples=[-3.0],
     )
     x_max: float = Field(
         settings.DEFAULT_X_MAX,
@@ -60,14 +67,23 @@ class ValuesQuery(BaseModel):
         le=_LIMIT,
         allow_inf_nan=False,
         description="right end of the x grid, included",
+        examples=[3.0],
     )
     num: int = Field(
-        settings.DEFAULT_NUM, ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points"
+        settings.DEFAULT_NUM,
+        ge=settings.MIN_NUM,
+        le=settings.MAX_NUM,
+        description="number of evenly spaced points",
+        examples=[201],
     )
-    derivative: bool = Field(True, description="include f'(x) as dy")
-    method: Method = Field(Method.analytic, description="analytic (exact) or numeric (central difference)")
-    format: Format | None = Field(None, description="json (default), csv or npy; overrides the Accept header")
-    decimals: int | None = Field(None, ge=1, le=17, description=DECIMALS)
+    derivative: bool = Field(True, description="include f'(x) as dy", examples=[True])
+    method: Method = Field(
+        Method.analytic, description="analytic (exact) or numeric (central difference)", examples=["numeric"]
+    )
+    format: Format | None = Field(
+        None, description="json (default), csv or npy; overrides the Accept header", examples=["csv"]
+    )
+    decimals: int | None = Field(None, ge=1, le=17, description=DECIMALS, examples=[6])
 
 
 @router.get(

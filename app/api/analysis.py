@@ -52,19 +52,33 @@ class AnalysisOptions:
 def get_analysis_options(
     eps: Annotated[
         float | None,
-        Query(ge=0, le=1e6, allow_inf_nan=False, description="saturated where |f'(x)| < eps; default 0.01·max|f'|"),
+        Query(
+            ge=0,
+            le=1e6,
+            allow_inf_nan=False,
+            description="saturated where |f'(x)| < eps; default 0.01·max|f'|",
+            examples=[0.001],
+        ),
     ] = None,
     depth: Annotated[
-        int, Query(ge=1, le=settings.NETWORK_MAX_DEPTH, description="L of the per-layer gain bound max|f'|^L")
+        int,
+        Query(
+            ge=1, le=settings.NETWORK_MAX_DEPTH, description="L of the per-layer gain bound max|f'|^L", examples=[20]
+        ),
     ] = settings.ANALYSIS_DEFAULT_DEPTH,
     sigma: Annotated[
         float,
         Query(
-            gt=0, le=settings.ANALYSIS_MAX_SIGMA, allow_inf_nan=False, description="inputs are drawn from N(0, sigma²)"
+            gt=0,
+            le=settings.ANALYSIS_MAX_SIGMA,
+            allow_inf_nan=False,
+            description="inputs are drawn from N(0, sigma²)",
+            examples=[2.0],
         ),
     ] = 1.0,
     samples: Annotated[
-        int, Query(ge=1, le=settings.ANALYSIS_MAX_SAMPLES, description="number of N(0, sigma²) inputs")
+        int,
+        Query(ge=1, le=settings.ANALYSIS_MAX_SAMPLES, description="number of N(0, sigma²) inputs", examples=[10000]),
     ] = settings.ANALYSIS_DEFAULT_SAMPLES,
     seed: SeedQuery = 0,
 ) -> AnalysisOptions:
@@ -183,10 +197,10 @@ def read_cost(
     request: Request,
     functions: FunctionsDep,
     n: Annotated[
-        int, Query(ge=1, le=settings.COST_MAX_N, description="elements per evaluation")
+        int, Query(ge=1, le=settings.COST_MAX_N, description="elements per evaluation", examples=[100000])
     ] = settings.COST_DEFAULT_N,
     repeats: Annotated[
-        int, Query(ge=1, le=settings.COST_MAX_REPEATS, description="timed runs; the median is reported")
+        int, Query(ge=1, le=settings.COST_MAX_REPEATS, description="timed runs; the median is reported", examples=[9])
     ] = 5,
     seed: SeedQuery = 0,
 ) -> Response:

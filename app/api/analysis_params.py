@@ -21,7 +21,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {**BUSY_RESPONSES, **JSON_ONLY_RESP
 PLOT_RESPONSES: dict[int | str, dict[str, Any]] = {**IMAGE_RESPONSES, **BUSY_RESPONSES}
 
 SeedQuery = Annotated[
-    int, Query(ge=0, le=2**32 - 1, description="seed of numpy's default_rng: the same seed gives the same numbers")
+    int,
+    Query(
+        ge=0,
+        le=2**32 - 1,
+        description="seed of numpy's default_rng: the same seed gives the same numbers",
+        examples=[42],
+    ),
 ]
 
 
@@ -67,7 +73,7 @@ def get_functions(
 
 
 def get_training_functions(
-    f: Annotated[list[str], Query(description=_F_DESCRIPTION, examples=[["relu", "leaky_relu", "elu"]])] = [  # noqa: B006
+    f: Annotated[list[str], Query(description=_F_DESCRIPTION, examples=[["relu", "elu"]])] = [  # noqa: B006
         "relu",
         "leaky_relu",
     ],

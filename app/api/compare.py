@@ -53,7 +53,10 @@ def get_curves(
     ],
     label: Annotated[
         list[str] | None,
-        Query(description="legend labels, in the order of `f`; a missing or empty one is chosen for you"),
+        Query(
+            description="legend labels, in the order of `f`; a missing or empty one is chosen for you",
+            examples=[["tanh(x)", "2σ(2x) − 1"]],
+        ),
     ] = None,
 ) -> Curves:
     # Counted before anything is parsed, so a flood of curves costs nothing.
@@ -137,7 +140,7 @@ def read_compare_plot(
     curves: CurvesDep,
     x_range: PlotRangeDep,
     options: PlotOptionsDep,
-    derivative: Annotated[bool, Query(description="draw the derivatives in a second panel")] = True,
+    derivative: Annotated[bool, Query(description="draw the derivatives in a second panel", examples=[True])] = True,
     method: MethodQuery = Method.analytic,
 ) -> Response:
     """PNG (default) or SVG of up to 8 curves over their derivatives, each with its colour and dash pattern."""

@@ -38,7 +38,7 @@ def param_error(exc: ParamError, where: tuple[str, ...] = ("query",)) -> Request
 # The dependencies below are cheap and never block: as `async def` they run on the event loop,
 # which saves each request one threadpool round trip per dependency.
 NamePath = Annotated[
-    str, Path(description="function name or alias, any case", examples=["relu", "leaky_relu", "swish"])
+    str, Path(description="function name or alias, any case", examples=["leaky_relu", "relu", "swish"])
 ]
 
 
@@ -69,13 +69,17 @@ _LIMIT = settings.MAX_ABS_X
 
 async def get_range(
     x_min: Annotated[
-        float, Query(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="left end of the x grid")
+        float, Query(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="left end of the x grid", examples=[-3.0])
     ] = settings.DEFAULT_X_MIN,
     x_max: Annotated[
-        float, Query(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="right end of the x grid, included")
+        float,
+        Query(
+            ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="right end of the x grid, included", examples=[3.0]
+        ),
     ] = settings.DEFAULT_X_MAX,
     num: Annotated[
-        int, Query(ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points")
+        int,
+        Query(ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points", examples=[201]),
     ] = settings.DEFAULT_NUM,
 ) -> XRange:
     return checked_range(x_min, x_max, num)
@@ -162,5 +166,5 @@ ParamsDep = Annotated[Params, Depends(get_function_params)]
 
 FormatQuery = Annotated[
     Format | None,
-    Query(alias="format", description="json (default), csv or npy; overrides the Accept header"),
+    Query(alias="format", description="json (default), csv or npy; overrides the Accept header", examples=["csv"]),
 ]

@@ -46,8 +46,10 @@ LANGUAGE = (
 # f' whose one-sided limits differ by less than this (relatively) is drawn as continuous, as in plots.py.
 _JUMP_TOLERANCE = 1e-7
 
-DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy")]
-MethodQuery = Annotated[Method, Query(description="analytic (exact, chain rule) or numeric (central difference)")]
+DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy", examples=[True])]
+MethodQuery = Annotated[
+    Method, Query(description="analytic (exact, chain rule) or numeric (central difference)", examples=["analytic"])
+]
 
 
 def compile_query(text: str, loc: tuple[str | int, ...]) -> Expression:
@@ -177,7 +179,7 @@ def read_expression_plot(
     x_range: PlotRangeDep,
     options: PlotOptionsDep,
     shade: ShadeDep,
-    derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
+    derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)", examples=[True])] = True,
     method: MethodQuery = Method.analytic,
 ) -> Response:
     """PNG (default) or SVG of the expression over its derivative; undefined points leave gaps."""

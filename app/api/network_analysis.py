@@ -43,18 +43,28 @@ def _check_weights(depth: int, width: int) -> None:
         )
 
 
-DepthQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_DEPTH, description="number of hidden layers")]
-WidthQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_WIDTH, description="units per layer")]
-BatchQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_BATCH, description="inputs per batch")]
+DepthQuery = Annotated[
+    int, Query(ge=1, le=settings.NETWORK_MAX_DEPTH, description="number of hidden layers", examples=[8])
+]
+WidthQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_WIDTH, description="units per layer", examples=[32])]
+BatchQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_BATCH, description="inputs per batch", examples=[100])]
 InitQuery = Annotated[
     Init,
     Query(
         description="weights: he N(0, 2/fan_in), xavier N(0, 2/(fan_in+fan_out)), lecun N(0, 1/fan_in), "
-        "normal N(0, std²)"
+        "normal N(0, std²)",
+        examples=["xavier"],
     ),
 ]
 StdQuery = Annotated[
-    float, Query(gt=0, le=10, allow_inf_nan=False, description="standard deviation of the weights when init=normal")
+    float,
+    Query(
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+        description="standard deviation of the weights when init=normal",
+        examples=[0.05],
+    ),
 ]
 
 
@@ -63,17 +73,20 @@ _SIZE = {"ge": settings.PLOT_MIN_SIZE, "le": settings.PLOT_MAX_SIZE}
 
 def get_network_plot_options(
     request: Request,
-    image_width: Annotated[int, Query(**_SIZE, description="image width in CSS pixels")] = settings.PLOT_DEFAULT_WIDTH,
+    image_width: Annotated[
+        int, Query(**_SIZE, description="image width in CSS pixels", examples=[800])
+    ] = settings.PLOT_DEFAULT_WIDTH,
     image_height: Annotated[
-        int, Query(**_SIZE, description="image height in CSS pixels")
+        int, Query(**_SIZE, description="image height in CSS pixels", examples=[600])
     ] = settings.PLOT_DEFAULT_HEIGHT,
     scale: Annotated[
-        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)")
+        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)", examples=[2])
     ] = 1,
-    theme: Annotated[Theme, Query(description="light or dark background")] = Theme.light,
-    grid: Annotated[bool, Query(description="draw a dashed grid")] = True,
+    theme: Annotated[Theme, Query(description="light or dark background", examples=["dark"])] = Theme.light,
+    grid: Annotated[bool, Query(description="draw a dashed grid", examples=[True])] = True,
     fmt: Annotated[
-        ImageFormat | None, Query(alias="format", description="png (default) or svg; overrides the Accept header")
+        ImageFormat | None,
+        Query(alias="format", description="png (default) or svg; overrides the Accept header", examples=["svg"]),
     ] = None,
 ) -> ImageOptions:
     """The plot options, with the image size as image_width and image_height: width is the network's."""
@@ -231,10 +244,15 @@ def _array(values: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-StepsQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_STEPS, description="SGD steps")]
-LrQuery = Annotated[float, Query(gt=0, le=100, allow_inf_nan=False, description="learning rate of plain SGD")]
+StepsQuery = Annotated[int, Query(ge=1, le=settings.NETWORK_MAX_STEPS, description="SGD steps", examples=[300])]
+LrQuery = Annotated[
+    float, Query(gt=0, le=100, allow_inf_nan=False, description="learning rate of plain SGD", examples=[0.5])
+]
 CheckpointsQuery = Annotated[
-    int, Query(ge=1, le=settings.DEAD_UNITS_MAX_CHECKPOINTS, description="number of evenly spaced checkpoints")
+    int,
+    Query(
+        ge=1, le=settings.DEAD_UNITS_MAX_CHECKPOINTS, description="number of evenly spaced checkpoints", examples=[20]
+    ),
 ]
 
 

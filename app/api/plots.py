@@ -57,8 +57,10 @@ async def get_function_plot(
     params: ParamsDep,
     options: PlotOptionsDep,
     shade: ShadeDep,
-    derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)")] = True,
-    method: Annotated[Method, Query(description="derivative: analytic (exact) or numeric")] = Method.analytic,
+    derivative: Annotated[bool, Query(description="draw f'(x) in a second panel below f(x)", examples=[True])] = True,
+    method: Annotated[
+        Method, Query(description="derivative: analytic (exact) or numeric", examples=["analytic"])
+    ] = Method.analytic,
 ) -> FunctionPlot:
     return FunctionPlot(activation, x_range, params, options, shade, derivative, method)
 

@@ -95,16 +95,20 @@ def _media_ranges(accept: str) -> list[tuple[str, float]]:
 
 def get_plot_options(
     request: Request,
-    width: Annotated[int, Query(**_SIZE, description="width in CSS pixels")] = settings.PLOT_DEFAULT_WIDTH,
-    height: Annotated[int, Query(**_SIZE, description="height in CSS pixels")] = settings.PLOT_DEFAULT_HEIGHT,
+    width: Annotated[
+        int, Query(**_SIZE, description="width in CSS pixels", examples=[800])
+    ] = settings.PLOT_DEFAULT_WIDTH,
+    height: Annotated[
+        int, Query(**_SIZE, description="height in CSS pixels", examples=[600])
+    ] = settings.PLOT_DEFAULT_HEIGHT,
     scale: Annotated[
-        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)")
+        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)", examples=[2])
     ] = 1,
-    theme: Annotated[Theme, Query(description="light or dark background")] = Theme.light,
-    grid: Annotated[bool, Query(description="draw a dashed grid")] = True,
+    theme: Annotated[Theme, Query(description="light or dark background", examples=["dark"])] = Theme.light,
+    grid: Annotated[bool, Query(description="draw a dashed grid", examples=[True])] = True,
     fmt: Annotated[
         ImageFormat | None,
-        Query(alias="format", description="png (default) or svg; overrides the Accept header"),
+        Query(alias="format", description="png (default) or svg; overrides the Accept header", examples=["svg"]),
     ] = None,
 ) -> ImageOptions:
     """Image size, scale, theme, grid and format, checked against the plot limits."""

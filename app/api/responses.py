@@ -39,7 +39,7 @@ TABULAR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 DECIMALS = "round every number to this many decimal places (as Python's round) before encoding; shorter JSON and CSV"
-DecimalsQuery = Annotated[int | None, Query(ge=1, le=17, description=DECIMALS)]
+DecimalsQuery = Annotated[int | None, Query(ge=1, le=17, description=DECIMALS, examples=[6])]
 
 
 def accept_json(request: Request) -> None:

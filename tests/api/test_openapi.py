@@ -49,6 +49,16 @@ def test_every_operation_has_a_summary_a_description_and_a_clean_id(spec: dict[s
     assert len(ids) == len(set(ids))
 
 
+def test_every_parameter_has_a_description_and_an_example(spec: dict[str, Any]) -> None:
+    for path, method, operation in _operations(spec):
+        for param in operation.get("parameters", []):
+            where = f"{method.upper()} {path} {param['name']}"
+            schema = param.get("schema", {})
+            assert param.get("description") or schema.get("description"), where
+            has_example = "example" in param or param.get("examples") or schema.get("examples") or "example" in schema
+            assert has_example, where
+
+
 def test_every_request_body_has_an_example(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     for path, method, operation in _operations(spec):
