@@ -67,9 +67,7 @@ class ValuesResponse(BaseModel):
 class ValuesRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [{"x": [-1.0, 0.0, 0.5, 2.0], "params": {}, "derivative": True}]
-        },
+        json_schema_extra={"examples": [{"x": [-1.0, 0.0, 0.5, 2.0], "params": {}, "derivative": True}]},
     )
 
     x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
