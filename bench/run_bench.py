@@ -8,7 +8,7 @@ interleaved so that load from elsewhere on the machine falls on every case alike
 serialisation, parsing and gzip in-process, samples where the service spends its time with
 py-spy, and writes ``bench/RESULTS.md``.
 
-    .venv/bin/python bench/run_bench.py [--duration 2] [--rounds 4] [--no-profile]
+    .venv/bin/python bench/run_bench.py [--duration 2] [--rounds 3] [--no-profile]
 """
 
 from __future__ import annotations
@@ -380,7 +380,7 @@ def render(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=2, help="whole seconds per run")
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy sampling")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/RESULTS.md")
     args = parser.parse_args()
