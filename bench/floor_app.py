@@ -16,19 +16,19 @@ from app.main import app
 _EMPTY = b"{}"
 
 
-@app.get("/bench/floor", include_in_schema=False)
+@app.get("/bench/floor", include_in_schema=False, tags=["bench"])
 def floor() -> Response:
     """Nothing at all, in the threadpool like every numeric handler."""
     return Response(_EMPTY, media_type="application/json")
 
 
-@app.get("/bench/floor-async", include_in_schema=False)
+@app.get("/bench/floor-async", include_in_schema=False, tags=["bench"])
 async def floor_async() -> Response:
     """Nothing at all, on the event loop."""
     return Response(_EMPTY, media_type="application/json")
 
 
-@app.get("/bench/floor-params/{name}", include_in_schema=False)
+@app.get("/bench/floor-params/{name}", include_in_schema=False, tags=["bench"])
 def floor_params(request: Request, name: NamePath) -> Response:
     """Nothing, after the values route's parsing and checking of its name and query string."""
     activation = registry.get(name)
