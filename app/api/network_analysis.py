@@ -234,7 +234,13 @@ def read_gradient_flow_plot(
         lines = [Line(flow.label, layers, _array(flow.output_grad_norm)) for flow in flows]
         title = f"Gradient norm per layer ({p.depth} x {p.width}, {p.init.value} init)"
         return render_lines(
-            lines, options=p.options, title=title, xlabel="layer (1 = input side)", ylabel="|dL/dh|", log_y=True
+            lines,
+            options=p.options,
+            title=title,
+            xlabel="layer (1 = input side)",
+            ylabel="|dL/dh|",
+            log_y=True,
+            integer_x=True,
         )
 
     return plot_response(request, p.key(), render, filename="gradient-flow")
@@ -436,7 +442,9 @@ def read_dead_units_plot(
             Line(_run_label(run), np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs
         ]
         title = f"Dead units, SGD at lr {p.lr:g} ({p.depth} x {p.width}, {p.init.value} init)"
-        return render_lines(lines, options=p.options, title=title, xlabel="step", ylabel="fraction of units dead")
+        return render_lines(
+            lines, options=p.options, title=title, xlabel="step", ylabel="fraction of units dead", integer_x=True
+        )
 
     return plot_response(request, p.key(), render, filename="dead-units")
 

@@ -143,6 +143,10 @@ _POOL: OrderedDict[tuple[object, ...], tuple[Figure, list[Axes], Sizes]] = Order
 POOL_SIZE = 8
 
 
+# The gid of an x axis whose ticks must be whole numbers (layers, training steps).
+INTEGER_X = "integer-x"
+
+
 @contextmanager
 def pooled_figure(
     options: ImageOptions, panels: int, *, log_y: bool = False
@@ -176,6 +180,7 @@ def _empty(figure: Figure, axes: Sequence[Axes]) -> None:
         if legend is not None:
             legend.remove()
         ax.ignore_existing_data_limits = True
+        ax.xaxis.set_gid(None)
         ax.set_title("")
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -238,8 +243,9 @@ def _x_ticks(ax: Axes, width: float, sizes: Sizes) -> tuple[list[float], list[st
     """As many x ticks as fit side by side with a gap of an em between labels."""
     low, high = sorted(ax.get_xlim())
     bins = int(np.clip(width // (3.0 * sizes.px), 1, 9))
+    integer = ax.xaxis.get_gid() == INTEGER_X
     while True:
-        values = linear_ticks(low, high, bins)
+        values = linear_ticks(low, high, bins, integer=integer)
         labels = compact_labels(values)
         needed = sum(text_width(label, sizes.font) + sizes.px for label in labels)
         if needed <= width or bins == 1:

@@ -16,6 +16,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from .canvas import (
+    INTEGER_X,
     RENDER_LOCK,
     Image,
     ImageOptions,
@@ -160,12 +161,18 @@ def render_lines(
     ylabel: str = "",
     log_y: bool = False,
     shades: Sequence[Shade] = (),
+    integer_x: bool = False,
 ) -> Image:
-    """A single-panel line chart of up to eight series (log y on request), with a legend."""
+    """A single-panel line chart of up to eight series (log y on request), with a legend.
+
+    ``integer_x`` keeps the x ticks on whole numbers, for counts such as layers and steps.
+    """
     if not 1 <= len(lines) <= MAX_SERIES:
         raise ValueError(f"a line chart takes 1 to {MAX_SERIES} series, got {len(lines)}")
     palette = PALETTES[options.theme]
     with RENDER_LOCK, pooled_figure(options, 1, log_y=log_y) as (figure, (ax,), sizes):
+        if integer_x:
+            ax.xaxis.set_gid(INTEGER_X)
         for index, line in enumerate(lines):
             colour, dashes = series_style(index, options.theme)
             y = _finite(np.asarray(line.y, dtype=np.float64), positive=log_y)

@@ -56,9 +56,12 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
 
-def linear_ticks(low: float, high: float, bins: int) -> list[float]:
-    """At most ``bins + 1`` round tick values inside [low, high], as matplotlib's MaxNLocator picks."""
-    values = MaxNLocator(nbins=max(1, bins), steps=list(_STEPS)).tick_values(low, high)
+def linear_ticks(low: float, high: float, bins: int, *, integer: bool = False) -> list[float]:
+    """At most ``bins + 1`` round tick values inside [low, high], as matplotlib's MaxNLocator picks.
+
+    With ``integer``, only whole numbers (for counts such as layers and steps).
+    """
+    values = MaxNLocator(nbins=max(1, bins), steps=list(_STEPS), integer=integer).tick_values(low, high)
     slack = (high - low) * 1e-9
     return [float(v) for v in values if low - slack <= v <= high + slack]
 

@@ -296,3 +296,20 @@ def test_a_jump_at_an_end_of_the_range_starts_the_line_at_the_inner_limit() -> N
     x = np.linspace(-1.0, 0.0, 11)
     xs, ys = charts._with_kinks(x, (x > 0).astype(float), [Kink(0.0, 0.0, 1.0, 0.0, 1.0)], "dy")
     assert xs[-1] == 0.0 and ys[-1] == 0.0
+
+
+def test_line_chart_of_counts_keeps_x_ticks_on_whole_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks: list[list[float]] = []
+    encode = charts.encode
+
+    def recorded(figure: Figure, options: ImageOptions, title: str) -> object:
+        ticks.append([float(v) for v in figure.axes[0].get_xticks()])
+        return encode(figure, options, title)
+
+    monkeypatch.setattr(charts, "encode", recorded)
+    layers = np.arange(1.0, 4.0)
+    # The second chart reuses the first one's figure: whole-number ticks must not stick to it.
+    for integer_x in (True, False):
+        render_lines([Line("ReLU", layers, layers)], options=ImageOptions(), title="layers", integer_x=integer_x)
+    assert ticks[0] == [1.0, 2.0, 3.0]
+    assert any(v != int(v) for v in ticks[1])
