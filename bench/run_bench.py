@@ -348,7 +348,7 @@ def render(
         f"- Load: {'wrk' if load == 'wrk' else 'a Python async client (httpx; wrk was not found)'}, one thread, "
         f"{CONNECTIONS} connections, {duration:g} s per run, {rounds} rounds interleaved case by case after a 1 s "
         "warm-up of each. Servers: uvicorn (httptools, uvloop), access log off; one worker process unless stated.",
-        "- The floor is the service's own app with two no-op routes added (`bench/floor_app.py`): the same "
+        "- The floor is the service's own app with three no-op routes added (`bench/floor_app.py`): the same "
         "middleware, error handlers and router as every real route. The values handlers are `def` (they run "
         "numpy), so the `def` floor, which also pays the threadpool hand-off, is the one they are held to.",
         "",
