@@ -7,7 +7,7 @@ from app.main import app
 SLOW_SECONDS = 2.0
 
 
-@app.get("/test-only/slow")
+@app.get("/test-only/slow", tags=["test"])
 def read_slow() -> dict[str, float]:
     """Sleeps SLOW_SECONDS, standing in for a long plot or analysis."""
     time.sleep(SLOW_SECONDS)

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,7 +34,8 @@ def server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "tests.api.slow_app:app", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "2", "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed after the yield)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -42,15 +44,15 @@ def server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
                 break
         except httpx.TransportError:
             if process.poll() is not None or time.monotonic() > deadline:
-                assert process.stderr is not None
-                raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}") from None
+                process.kill()
+                log.seek(0)
+                raise RuntimeError(f"the server did not start: {log.read().decode()[-2000:]}") from None
             time.sleep(0.1)
     yield process, base
     if process.poll() is None:
         process.kill()
         process.wait()
-    assert process.stderr is not None
-    process.stderr.close()
+    log.close()
 
 
 def test_sigterm_lets_the_request_in_flight_finish(server: tuple[subprocess.Popen[bytes], str]) -> None:
