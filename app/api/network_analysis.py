@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.config import settings
 from app.core import analysis
 from app.core.networks import INIT_RULES, TASK, TASK_INPUTS, Init, Nonlinearity
-from app.render import ImageFormat, ImageOptions, Line, Theme, render_lines
+from app.render import ImageOptions, Line, Theme, render_lines
 
 from .analysis_models import DeadUnitsResponse, GradientFlowResponse
 from .analysis_params import (
@@ -27,7 +27,15 @@ from .analysis_params import (
 from .deps import validation_error
 from .expressions import StrictQuery
 from .limits import HeavySlot
-from .plotting import get_plot_options, heavy_slot_unless_cached, plot_response
+from .plotting import (
+    GridQuery,
+    ImageFormatQuery,
+    ScaleQuery,
+    ThemeQuery,
+    get_plot_options,
+    heavy_slot_unless_cached,
+    plot_response,
+)
 from .responses import JsonOnly, json_response
 
 # Included by the analysis router, under /v1/analysis.
@@ -79,15 +87,10 @@ def get_network_plot_options(
     image_height: Annotated[
         int, Query(**_SIZE, description="image height in CSS pixels", examples=[600])
     ] = settings.PLOT_DEFAULT_HEIGHT,
-    scale: Annotated[
-        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)", examples=[2])
-    ] = 1,
-    theme: Annotated[Theme, Query(description="light or dark background", examples=["dark"])] = Theme.light,
-    grid: Annotated[bool, Query(description="draw a dashed grid", examples=[True])] = True,
-    fmt: Annotated[
-        ImageFormat | None,
-        Query(alias="format", description="png (default) or svg; overrides the Accept header", examples=["svg"]),
-    ] = None,
+    scale: ScaleQuery = 1,
+    theme: ThemeQuery = Theme.light,
+    grid: GridQuery = True,
+    fmt: ImageFormatQuery = None,
 ) -> ImageOptions:
     """The plot options, with the image size as image_width and image_height: width is the network's."""
     return get_plot_options(request, image_width, image_height, scale, theme, grid, fmt)

@@ -93,6 +93,18 @@ def _media_ranges(accept: str) -> list[tuple[str, float]]:
     return ranges
 
 
+# The image options every plot route shares (the size's names differ where "width" is taken).
+ScaleQuery = Annotated[
+    int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)", examples=[2])
+]
+ThemeQuery = Annotated[Theme, Query(description="light or dark background", examples=["dark"])]
+GridQuery = Annotated[bool, Query(description="draw a dashed grid", examples=[True])]
+ImageFormatQuery = Annotated[
+    ImageFormat | None,
+    Query(alias="format", description="png (default) or svg; overrides the Accept header", examples=["svg"]),
+]
+
+
 def get_plot_options(
     request: Request,
     width: Annotated[
@@ -101,15 +113,10 @@ def get_plot_options(
     height: Annotated[
         int, Query(**_SIZE, description="height in CSS pixels", examples=[600])
     ] = settings.PLOT_DEFAULT_HEIGHT,
-    scale: Annotated[
-        int, Query(ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)", examples=[2])
-    ] = 1,
-    theme: Annotated[Theme, Query(description="light or dark background", examples=["dark"])] = Theme.light,
-    grid: Annotated[bool, Query(description="draw a dashed grid", examples=[True])] = True,
-    fmt: Annotated[
-        ImageFormat | None,
-        Query(alias="format", description="png (default) or svg; overrides the Accept header", examples=["svg"]),
-    ] = None,
+    scale: ScaleQuery = 1,
+    theme: ThemeQuery = Theme.light,
+    grid: GridQuery = True,
+    fmt: ImageFormatQuery = None,
 ) -> ImageOptions:
     """Image size, scale, theme, grid and format, checked against the plot limits."""
     pixels = width * scale * height * scale
