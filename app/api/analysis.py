@@ -21,8 +21,8 @@ from app.core.networks import Nonlinearity
 from . import network_analysis
 from .analysis_models import AnalysisResponse, CostResponse
 from .analysis_params import RESPONSES, FunctionsDep, SeedQuery, check_limit, request_url
-from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, RangeDep, XRange
-from .expressions import ExpressionDep, StrictQuery, check_work
+from .deps import UNKNOWN_NAME_RESPONSES, ActivationDep, ParamsDep, RangeDep, StrictQuery, XRange
+from .expressions import ExpressionDep, check_work
 from .limits import HeavySlot
 from .responses import JsonOnly, json_response
 

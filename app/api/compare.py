@@ -14,12 +14,11 @@ from app.core.rounding import round_half_even
 from app.render import MAX_SERIES, Curve, Image, ImageOptions, render_overlay
 from app.schemas import CompareResponse
 
-from .deps import FormatQuery, RangeDep, XRange, validation_error
+from .deps import FormatQuery, RangeDep, StrictQuery, XRange, validation_error
 from .expressions import (
     LANGUAGE,
     DerivativeQuery,
     MethodQuery,
-    StrictQuery,
     break_at_jumps,
     check_work,
     compile_query,

@@ -143,19 +143,28 @@ def reject_repeated_query(request: Request) -> None:
             raise validation_error(("query", key), f"{key[:40]} is given {count} times; give it once")
 
 
+def reject_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is a 422, as on the activation routes."""
+    reject_repeated_query(request)
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _declared_query_names(route)
+    for key in request.query_params:
+        if key not in declared:
+            raise validation_error(("query", key), f"unknown query parameter {key[:40]!r}")
+
+
+StrictQuery = Depends(reject_unknown_query)
+
+
 async def get_function_params(request: Request, activation: ActivationDep) -> Params:
     """The function's parameters from the query string: every other unknown name is a 422."""
     reject_repeated_query(request)
     route = request.scope.get("route")
     declared = _declared_query_names(route) if isinstance(route, APIRoute) else frozenset()
-    given: dict[str, str] = {}
-    for key in request.query_params:
-        if key in declared:
-            continue
-        values = request.query_params.getlist(key)
-        if len(values) > 1:
-            raise validation_error(("query", key), f"{key} is given {len(values)} times; give it once")
-        given[key] = values[0]
+    # Repeats were refused above, so each remaining name has exactly one value.
+    given = {key: value for key, value in request.query_params.items() if key not in declared}
     try:
         return activation.resolve_params(given)
     except ParamError as exc:

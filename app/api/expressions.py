@@ -7,7 +7,6 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 
 from app.config import settings
 from app.core.analysis import from_expression
@@ -20,7 +19,7 @@ from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesRequest, ExpressionValuesResponse
 
 from .body import RawBody, json_body_openapi, parse_json_body
-from .deps import FormatQuery, RangeDep, XRange, _declared_query_names, reject_repeated_query, validation_error
+from .deps import FormatQuery, RangeDep, StrictQuery, XRange, validation_error
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, negotiate
@@ -74,18 +73,6 @@ def check_work(expressions: list[Expression], num: int, loc: tuple[str, ...] = (
         )
 
 
-def reject_unknown_query(request: Request) -> None:
-    """A query parameter the route does not declare is a 422, as on the activation routes."""
-    reject_repeated_query(request)
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    declared = _declared_query_names(route)
-    for key in request.query_params:
-        if key not in declared:
-            raise validation_error(("query", key), f"unknown query parameter {key[:40]!r}")
-
-
 def get_expression(
     expr: Annotated[
         str, Query(description=LANGUAGE, examples=["2*sigmoid(2*x) - 1", "leaky_relu(x, negative_slope=0.2)"])
@@ -95,7 +82,6 @@ def get_expression(
 
 
 ExpressionDep = Annotated[Expression, Depends(get_expression)]
-StrictQuery = Depends(reject_unknown_query)
 
 
 @router.get(

@@ -24,8 +24,7 @@ from .analysis_params import (
     check_limit,
     request_url,
 )
-from .deps import validation_error
-from .expressions import StrictQuery
+from .deps import StrictQuery, validation_error
 from .limits import HeavySlot
 from .plotting import (
     GridQuery,
