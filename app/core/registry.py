@@ -12,8 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from app.core import functions as fn
 from app.core.functions import Array
 
@@ -620,26 +618,18 @@ _BY_KEY: dict[str, Activation] = {}
 for _activation in ACTIVATIONS:
     for _name in (_activation.name, _activation.label, *_activation.aliases):
         _BY_KEY[_key(_name)] = _activation
-# Names used by JAX and Keras for the same functions.
-for _alias, _canonical in {
-    "log_sigmoid": "logsigmoid",
-    "hard_tanh": "hardtanh",
-    "hard_sigmoid": "hardsigmoid",
-    "hard_swish": "hardswish",
-    "soft_sign": "softsign",
-    "soft_plus": "softplus",
-}.items():
-    _BY_KEY[_key(_alias)] = _BY_KEY[_key(_canonical)]
+# JAX's and Keras's spellings: lookup finds them already (it ignores "_"); they are listed
+# so that suggestions for a misspelt name can offer them.
+_OTHER_SPELLINGS = ("log_sigmoid", "hard_tanh", "hard_sigmoid", "hard_swish")
 
 NAMES: tuple[str, ...] = tuple(a.name for a in ACTIVATIONS)
 
 
 def all_names() -> list[str]:
     """Every canonical name and alias, as users would write them."""
-    names = {a.name for a in ACTIVATIONS}
+    names = {*NAMES, *_OTHER_SPELLINGS}
     for activation in ACTIVATIONS:
         names.update(activation.aliases)
-    names.update({"log_sigmoid", "hard_tanh", "hard_sigmoid", "hard_swish", "hard_silu", "swish"})
     return sorted(names)
 
 
@@ -691,7 +681,3 @@ def metadata(activation: Activation) -> dict[str, Any]:
         },
         "references": list(activation.references),
     }
-
-
-def as_array(values: object) -> Array:
-    return np.asarray(values, dtype=np.float64)
