@@ -46,9 +46,9 @@ def evaluate(
     method: Method = Method.analytic,
 ) -> tuple[Array, Array | None]:
     """f(x) and, when asked, f'(x) by the chosen method."""
+    if derivative and method is Method.analytic:
+        return activation.value_and_grad(x, params)
     y = activation.value(x, params)
     if not derivative:
         return y, None
-    if method is Method.numeric:
-        return y, central_difference(lambda t: activation.value(t, params), x)
-    return y, activation.grad(x, params)
+    return y, central_difference(lambda t: activation.value(t, params), x)

@@ -109,6 +109,5 @@ _UNARY: dict[str, Callable[[Array, Array], Dual]] = {
 
 def _activation(node: ActivationCall, arg: Dual) -> Dual:
     u, du = arg
-    value = np.asarray(node.activation.value(u, node.params), dtype=np.float64)
-    slope = np.asarray(node.activation.grad(u, node.params), dtype=np.float64)
-    return value, slope * du
+    value, slope = node.activation.value_and_grad(u, node.params)
+    return np.asarray(value, dtype=np.float64), np.asarray(slope, dtype=np.float64) * du

@@ -1,9 +1,11 @@
 """Activation functions and their analytic derivatives, in numpy.
 
 Every function takes a float64 array and returns a new float64 array of the same
-shape. Derivatives follow PyTorch's autograd conventions at every kink, so that the
-numbers agree with ``torch.nn.functional`` in float64. Each form is chosen to stay
-finite, without numpy warnings, for every finite input the service allows.
+shape; a ``*_with_grad`` function returns the value and the derivative together, sharing
+the work they have in common (an exponential, a tanh). Derivatives follow PyTorch's
+autograd conventions at every kink, so that the numbers agree with ``torch.nn.functional``
+in float64. Each form is chosen to stay finite, without numpy warnings, for every finite
+input the service allows.
 """
 
 from __future__ import annotations
@@ -33,8 +35,13 @@ def sigmoid(x: Array) -> Array:
 
 
 def sigmoid_grad(x: Array) -> Array:
+    return sigmoid_with_grad(x)[1]
+
+
+def sigmoid_with_grad(x: Array) -> tuple[Array, Array]:
+    # From the output, as PyTorch's sigmoid_backward: one exponential for both.
     s = sigmoid(x)
-    return (1.0 - s) * s
+    return s, (1.0 - s) * s
 
 
 def relu(x: Array) -> Array:
@@ -141,13 +148,18 @@ def gelu(x: Array, approximate: str = "none") -> Array:
 
 
 def gelu_grad(x: Array, approximate: str = "none") -> Array:
+    return gelu_with_grad(x, approximate)[1]
+
+
+def gelu_with_grad(x: Array, approximate: str = "none") -> tuple[Array, Array]:
     if approximate == "tanh":
         t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3))
         d_inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_KAPPA * x * x)
-        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
+        return 0.5 * x * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
+    cdf = special.ndtr(x)
     # The Gaussian density underflows to 0 long before x * pdf could overflow.
     pdf = _INV_SQRT_2PI * np.exp(-0.5 * np.minimum(x * x, 1e4))
-    return special.ndtr(x) + x * pdf
+    return x * cdf, cdf + x * pdf
 
 
 def silu(x: Array) -> Array:
@@ -156,8 +168,12 @@ def silu(x: Array) -> Array:
 
 
 def silu_grad(x: Array) -> Array:
+    return silu_with_grad(x)[1]
+
+
+def silu_with_grad(x: Array) -> tuple[Array, Array]:
     s = sigmoid(x)
-    return s * (1.0 + x * (1.0 - s))
+    return x * s, s * (1.0 + x * (1.0 - s))
 
 
 def softplus(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
@@ -177,8 +193,12 @@ def mish(x: Array) -> Array:
 
 
 def mish_grad(x: Array) -> Array:
+    return mish_with_grad(x)[1]
+
+
+def mish_with_grad(x: Array) -> tuple[Array, Array]:
     t = np.tanh(np.logaddexp(0.0, x))
-    return t + x * sigmoid(x) * (1.0 - t * t)
+    return x * t, t + x * sigmoid(x) * (1.0 - t * t)
 
 
 def softsign(x: Array) -> Array:
@@ -197,8 +217,13 @@ def tanh(x: Array) -> Array:
 
 
 def tanh_grad(x: Array) -> Array:
+    return tanh_with_grad(x)[1]
+
+
+def tanh_with_grad(x: Array) -> tuple[Array, Array]:
+    # From the output, as PyTorch's tanh_backward.
     t = np.tanh(x)
-    return 1.0 - t * t
+    return t, 1.0 - t * t
 
 
 def logsigmoid(x: Array) -> Array:
@@ -237,8 +262,12 @@ def tanhshrink(x: Array) -> Array:
 
 
 def tanhshrink_grad(x: Array) -> Array:
+    return tanhshrink_with_grad(x)[1]
+
+
+def tanhshrink_with_grad(x: Array) -> tuple[Array, Array]:
     t = np.tanh(x)
-    return t * t
+    return x - t, t * t
 
 
 def softshrink(x: Array, lambd: float = 0.5) -> Array:

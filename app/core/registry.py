@@ -126,6 +126,8 @@ class Activation:
     aliases: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     check: Callable[[Params], None] | None = None
+    # f and f' at once, where computing them together saves work; the same numbers as the pair.
+    with_derivative: Callable[..., tuple[Array, Array]] | None = None
     defaults: Params = field(init=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +150,11 @@ class Activation:
 
     def grad(self, x: Array, params: Mapping[str, ParamValue]) -> Array:
         return self.derivative(x, **params)
+
+    def value_and_grad(self, x: Array, params: Mapping[str, ParamValue]) -> tuple[Array, Array]:
+        if self.with_derivative is not None:
+            return self.with_derivative(x, **params)
+        return self.function(x, **params), self.derivative(x, **params)
 
     def kink_points(self, params: Mapping[str, ParamValue]) -> list[float]:
         return sorted({k.at(params) for k in self.kinks})
@@ -334,6 +341,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         label="GELU",
         function=fn.gelu,
         derivative=fn.gelu_grad,
+        with_derivative=fn.gelu_with_grad,
         formula="x * Phi(x) = x/2 * (1 + erf(x / sqrt(2)));  tanh: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
         latex=r"x \Phi(x)",
         latex_derivative=r"\Phi(x) + x \varphi(x)",
@@ -353,6 +361,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         label="SiLU",
         function=fn.silu,
         derivative=fn.silu_grad,
+        with_derivative=fn.silu_with_grad,
         formula="x * sigmoid(x)",
         latex=r"x \sigma(x)",
         latex_derivative=r"\sigma(x) (1 + x (1 - \sigma(x)))",
@@ -365,6 +374,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         label="Mish",
         function=fn.mish,
         derivative=fn.mish_grad,
+        with_derivative=fn.mish_with_grad,
         formula="x * tanh(softplus(x))",
         latex=r"x \tanh(\ln(1 + e^x))",
         latex_derivative=r"\tanh(\mathrm{sp}(x)) + x \sigma(x) \,\mathrm{sech}^2(\mathrm{sp}(x))",
@@ -412,6 +422,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         label="Tanh",
         function=fn.tanh,
         derivative=fn.tanh_grad,
+        with_derivative=fn.tanh_with_grad,
         formula="tanh(x) = 2 * sigmoid(2x) - 1",
         latex=r"\tanh x",
         latex_derivative=r"1 - \tanh^2 x",
@@ -424,6 +435,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         label="Sigmoid",
         function=fn.sigmoid,
         derivative=fn.sigmoid_grad,
+        with_derivative=fn.sigmoid_with_grad,
         formula="1 / (1 + exp(-x))",
         latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
         latex_derivative=r"\sigma(x)(1 - \sigma(x))",
@@ -489,6 +501,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         label="Tanhshrink",
         function=fn.tanhshrink,
         derivative=fn.tanhshrink_grad,
+        with_derivative=fn.tanhshrink_with_grad,
         formula="x - tanh(x)",
         latex=r"x - \tanh x",
         latex_derivative=r"\tanh^2 x",

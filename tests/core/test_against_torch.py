@@ -59,3 +59,28 @@ def test_derivatives_match_pytorch_at_every_kink(activation: Activation, params:
         return
     _, expected = torch_value_and_grad(activation.name, kinks, params)
     np.testing.assert_allclose(activation.grad(kinks, params), expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("activation", "params"), CASES, ids=IDS)
+def test_value_and_grad_together_are_the_same_numbers_as_apart(activation: Activation, params: dict[str, Any]) -> None:
+    x = _points(activation, params)
+    y, dy = activation.value_and_grad(x, params)
+    np.testing.assert_array_equal(y, activation.value(x, params), strict=True)
+    np.testing.assert_array_equal(dy, activation.grad(x, params), strict=True)
+
+
+def test_functions_that_share_work_compute_it_once() -> None:
+    shared = [a for a in registry.ACTIVATIONS if a.with_derivative is not None]
+    assert {a.name for a in shared} >= {"sigmoid", "tanh", "silu", "gelu", "mish", "tanhshrink"}
+    calls = 0
+    real = np.tanh
+
+    def counting_tanh(x: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(x)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(np, "tanh", counting_tanh)
+        registry.get("tanh").value_and_grad(np.linspace(-3, 3, 7), {})
+    assert calls == 1
