@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     # Bytes accepted in one request body (413 beyond): MAX_POINTS numbers at full precision fit.
     MAX_BODY_BYTES: int = 4 * 1024 * 1024
 
+    # Values requests of at most this many points are computed on the event loop: below it the
+    # work costs less than handing it to a worker thread; above it a thread keeps the loop free.
+    INLINE_MAX_POINTS: int = 1_000
+
     # CPU-heavy work (plots, analysis), per worker process: slots running at once, requests
     # allowed to wait for a slot, and how long one waits before a 503 with Retry-After.
     HEAVY_CONCURRENCY: int = 1

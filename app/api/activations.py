@@ -19,11 +19,13 @@ from .deps import (
     ActivationDep,
     FormatQuery,
     NamePath,
+    XRange,
     checked_range,
     param_error,
     validation_error,
 )
 from .limits import BODY_RESPONSES
+from .offload import run_sized
 from .query import parse_query, query_openapi
 from .responses import (
     DECIMALS,
@@ -93,7 +95,7 @@ class ValuesQuery(BaseModel):
     dependencies=[JsonOnly],
     summary="List every activation function",
 )
-def list_activations() -> Response:
+async def list_activations() -> Response:
     """Every registered function with its formula, parameters, kinks and properties."""
     return json_response(_CATALOGUE)
 
@@ -105,7 +107,7 @@ def list_activations() -> Response:
     dependencies=[JsonOnly],
     summary="Describe one activation function",
 )
-def read_activation(activation: ActivationDep) -> Response:
+async def read_activation(activation: ActivationDep) -> Response:
     """One function's metadata; any alias or capitalisation finds it."""
     return json_response(registry.metadata(activation))
 
@@ -119,7 +121,7 @@ def read_activation(activation: ActivationDep) -> Response:
     # cost about half as much as with each parameter resolved by FastAPI on its own.
     openapi_extra=query_openapi(ValuesQuery),
 )
-def read_values(request: Request, name: NamePath) -> Response:
+async def read_values(request: Request, name: NamePath) -> Response:
     """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
 
     The function's own parameters go in the query string by name
@@ -133,10 +135,7 @@ def read_values(request: Request, name: NamePath) -> Response:
     except registry.ParamError as exc:
         raise param_error(exc) from None
     chosen = negotiate(request, query.format)
-    x = x_range.points()
-    y, dy = evaluate(activation, x, params, derivative=query.derivative, method=query.method)
-    meta = _meta(activation.name, params, query.method)
-    return columns_response(chosen, meta, _columns(x, y, dy), query.decimals)
+    return await run_sized(query.num, _grid_values, activation, x_range, params, query, chosen)
 
 
 @router.post(
@@ -146,7 +145,7 @@ def read_values(request: Request, name: NamePath) -> Response:
     summary="Values and derivatives at given points",
     openapi_extra=json_body_openapi(ValuesRequest),
 )
-def compute_values(
+async def compute_values(
     request: Request,
     activation: ActivationDep,
     raw: RawBody,
@@ -155,11 +154,35 @@ def compute_values(
 ) -> Response:
     """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
     chosen = negotiate(request, fmt)
-    body = parse_json_body(ValuesRequest, request, raw)
+    # Parsing costs about as much per point as computing: a big body is parsed in a thread too.
+    body = await run_sized(len(raw) // _BYTES_PER_POINT, parse_json_body, ValuesRequest, request, raw)
     try:
         params = activation.resolve_params(body.params)
     except registry.ParamError as exc:
         raise param_error(exc, ("body", "params")) from None
+    return await run_sized(len(body.x), _point_values, activation, body, params, chosen, decimals)
+
+
+# A point of a POST body is about this many bytes of JSON ("-1.2345678901234567,").
+_BYTES_PER_POINT = 20
+
+
+def _grid_values(
+    activation: registry.Activation, x_range: XRange, params: registry.Params, query: ValuesQuery, chosen: Format
+) -> Response:
+    x = x_range.points()
+    y, dy = evaluate(activation, x, params, derivative=query.derivative, method=query.method)
+    meta = _meta(activation.name, params, query.method)
+    return columns_response(chosen, meta, _columns(x, y, dy), query.decimals)
+
+
+def _point_values(
+    activation: registry.Activation,
+    body: ValuesRequest,
+    params: registry.Params,
+    chosen: Format,
+    decimals: int | None,
+) -> Response:
     x = np.asarray(body.x, dtype=np.float64)
     too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
     if too_far.size:

@@ -49,7 +49,7 @@ class AnalysisOptions:
         return {**eps, "depth": self.depth, "sigma": self.sigma, "samples": self.samples, "seed": self.seed}
 
 
-def get_analysis_options(
+async def get_analysis_options(
     eps: Annotated[
         float | None,
         Query(

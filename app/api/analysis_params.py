@@ -62,7 +62,7 @@ _F_DESCRIPTION = (
 )
 
 
-def get_functions(
+async def get_functions(
     f: Annotated[list[str], Query(description=_F_DESCRIPTION, examples=[["relu", "sigmoid", "tanh"]])] = [  # noqa: B006
         "relu",
         "sigmoid",
@@ -72,7 +72,7 @@ def get_functions(
     return _resolve_functions(f)
 
 
-def get_training_functions(
+async def get_training_functions(
     f: Annotated[list[str], Query(description=_F_DESCRIPTION, examples=[["relu", "elu"]])] = [  # noqa: B006
         "relu",
         "leaky_relu",

@@ -42,7 +42,7 @@ class Curves:
     labels: list[str]
 
 
-def get_curves(
+async def get_curves(
     f: Annotated[
         list[str],
         Query(

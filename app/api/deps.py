@@ -143,7 +143,7 @@ def reject_repeated_query(request: Request) -> None:
             raise validation_error(("query", key), f"{key[:40]} is given {count} times; give it once")
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A query parameter the route does not declare is a 422, as on the activation routes."""
     reject_repeated_query(request)
     route = request.scope.get("route")

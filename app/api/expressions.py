@@ -73,7 +73,7 @@ def check_work(expressions: list[Expression], num: int, loc: tuple[str, ...] = (
         )
 
 
-def get_expression(
+async def get_expression(
     expr: Annotated[
         str, Query(description=LANGUAGE, examples=["2*sigmoid(2*x) - 1", "leaky_relu(x, negative_slope=0.2)"])
     ],

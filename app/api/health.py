@@ -9,6 +9,6 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness probe")
-def read_health() -> Health:
+async def read_health() -> Health:
     """Answers 200 while the process can serve requests."""
     return Health(status="ok", version=__version__)

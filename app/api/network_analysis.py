@@ -78,7 +78,7 @@ StdQuery = Annotated[
 _SIZE = {"ge": settings.PLOT_MIN_SIZE, "le": settings.PLOT_MAX_SIZE}
 
 
-def get_network_plot_options(
+async def get_network_plot_options(
     request: Request,
     image_width: Annotated[
         int, Query(**_SIZE, description="image width in CSS pixels", examples=[800])
@@ -92,7 +92,7 @@ def get_network_plot_options(
     fmt: ImageFormatQuery = None,
 ) -> ImageOptions:
     """The plot options, with the image size as image_width and image_height: width is the network's."""
-    return get_plot_options(request, image_width, image_height, scale, theme, grid, fmt)
+    return await get_plot_options(request, image_width, image_height, scale, theme, grid, fmt)
 
 
 NetworkPlotOptionsDep = Annotated[ImageOptions, Depends(get_network_plot_options)]

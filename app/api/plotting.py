@@ -105,7 +105,7 @@ ImageFormatQuery = Annotated[
 ]
 
 
-def get_plot_options(
+async def get_plot_options(
     request: Request,
     width: Annotated[
         int, Query(**_SIZE, description="width in CSS pixels", examples=[800])

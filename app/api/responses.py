@@ -42,7 +42,7 @@ DECIMALS = "round every number to this many decimal places (as Python's round) b
 DecimalsQuery = Annotated[int | None, Query(ge=1, le=17, description=DECIMALS, examples=[6])]
 
 
-def accept_json(request: Request) -> None:
+async def accept_json(request: Request) -> None:
     """For a route that answers only JSON: 406 when the Accept header rules JSON out."""
     accept = request.headers.get("accept", "").lower()
     ranges = [part.split(";")[0].strip() for part in accept.split(",") if part.strip()]

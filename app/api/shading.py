@@ -20,7 +20,7 @@ class ShadeKind(StrEnum):
     zeros = "zeros"
 
 
-def get_shade(
+async def get_shade(
     shade: Annotated[
         list[str] | None,
         Query(
