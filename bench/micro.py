@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 import timeit
@@ -161,6 +164,39 @@ def in_app() -> list[str]:
     return lines
 
 
+_ALLOCATOR_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from bench.micro import asgi_ms
+from bench.floor_app import app
+url = "/v1/activations/sigmoid/values?num=100000"
+print(json.dumps([asgi_ms(app, url + "&format=npy", 40), asgi_ms(app, url, 20)]))
+"""
+
+
+def allocator_table() -> list[str]:
+    """Big answers under glibc's defaults, the earlier 128 KiB mmap threshold, and `make run`'s settings."""
+    root = Path(__file__).resolve().parent.parent
+    made = dict(re.findall(r"^run: export (\w+) = (\S+)$", (root / "Makefile").read_text(), re.MULTILINE))
+    settings = [
+        ("glibc's defaults", {}),
+        ("2 arenas, mmap and trim from 128 KiB", {"MALLOC_ARENA_MAX": "2", **dict.fromkeys(_THRESHOLDS, "131072")}),
+        ("`make run`'s: " + ", ".join(f"{k}={v}" for k, v in made.items()), made),
+    ]
+    lines = ["| allocator | NPY num=100,000 | JSON num=100,000 |", "|---|--:|--:|"]
+    for label, extra in settings:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")} | extra
+        out = subprocess.run(
+            [sys.executable, "-c", _ALLOCATOR_PROBE, str(root)], env=env, capture_output=True, text=True, check=True
+        )
+        npy, text = json.loads(out.stdout.strip().splitlines()[-1])
+        lines.append(f"| {label} | {npy:.2f} ms | {text:.2f} ms |")
+    return lines
+
+
+_THRESHOLDS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+
+
 def report() -> str:
     parts = [
         "## In-process timings",
@@ -174,6 +210,12 @@ def report() -> str:
         "when the transfer of the bytes is taken away), median:",
         "",
         *in_app(),
+        "",
+        "The same two big answers in a fresh process under three settings of glibc's allocator. With "
+        "a low mmap threshold every array of 100,000 numbers is mapped fresh and its pages faulted in "
+        "on first touch:",
+        "",
+        *allocator_table(),
         "",
         "Other formats and the POST body parser:",
         "",

@@ -51,6 +51,10 @@ SERVERS = {
 }
 
 
+# Every server runs with the environment `make run` exports (the allocator's settings).
+RUN_ENVIRONMENT = dict(re.findall(r"^run: export (\w+) = (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE))
+
+
 @dataclass(frozen=True)
 class Case:
     label: str
@@ -162,7 +166,7 @@ def serve(app: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"] + (["--workers", str(workers)] if workers > 1 else [])
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env={**os.environ, **RUN_ENVIRONMENT})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -289,12 +293,17 @@ def make_post_body(directory: str) -> str:
     return path
 
 
-def measure(duration: float, rounds: int, load: str, body_file: str) -> tuple[list[Row], dict[str, list[float]]]:
+def measure(
+    cases: list[Case], duration: float, rounds: int, load: str, body_file: str
+) -> tuple[list[Row], dict[str, list[float]]]:
     drive = run_wrk if load == "wrk" else run_python
-    rows = [Row(case) for case in CASES]
+    rows = [Row(case) for case in cases]
     loads: dict[str, list[float]] = {"before": list(os.getloadavg())}
+    used = {case.server for case in cases}
     with contextlib.ExitStack() as stack:
-        servers = {name: stack.enter_context(serve(app, workers)) for name, (app, workers) in SERVERS.items()}
+        servers = {
+            name: stack.enter_context(serve(app, workers)) for name, (app, workers) in SERVERS.items() if name in used
+        }
         run_id = 0
         for row in rows:  # warm-up: imports, caches of the "repeated" cases, connection pools
             run_id += 1
@@ -368,7 +377,10 @@ def render(
         lines.append(f"| {row.case.label} | {row.case.server} | {rps:,.1f} | {latency} | {failed} |")
     lines += ["", "## Ratios", "", "Median over the rounds of the ratio of requests per second within a round.", ""]
     lines += ["| ratio | measured | target | met |", "|---|--:|--:|:-:|"]
+    measured = {(row.case.label, row.case.server) for row in rows}
     for what, top, bottom, target in RATIOS:
+        if top not in measured or bottom not in measured:
+            continue
         value = ratio(rows, top, bottom)
         met = "" if target is None else ("yes" if value >= target else "**no**")
         shown = "" if target is None else f"≥ {target:g}"
@@ -383,21 +395,26 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy sampling")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/RESULTS.md")
+    parser.add_argument("--only", help="run only the cases whose label matches this regular expression")
     args = parser.parse_args()
+    cases = [case for case in CASES if args.only is None or re.search(args.only, case.label)]
     started = time.monotonic()
     load = "wrk" if shutil.which("wrk") else "python"
     print(f"load generator: {load}", flush=True)
     with tempfile.TemporaryDirectory() as directory:
         body_file = make_post_body(directory)
-        rows, loads = measure(args.duration, args.rounds, load, body_file)
-        print(f"in-process timings ({time.monotonic() - started:.0f} s)", flush=True)
-        micro_md = micro.report()
-        print(f"profiles ({time.monotonic() - started:.0f} s)", flush=True)
-        profile_md = (
-            "## Where the time goes\n\nNot sampled (--no-profile)."
-            if args.no_profile
-            else profile.report(serve, SERVERS["service"][0], body_file)
-        )
+        rows, loads = measure(cases, args.duration, args.rounds, load, body_file)
+        if args.only is not None:
+            micro_md = profile_md = "A partial run (--only): no in-process timings and no profile."
+        else:
+            print(f"in-process timings ({time.monotonic() - started:.0f} s)", flush=True)
+            micro_md = micro.report()
+            print(f"profiles ({time.monotonic() - started:.0f} s)", flush=True)
+            profile_md = (
+                "## Where the time goes\n\nNot sampled (--no-profile)."
+                if args.no_profile
+                else profile.report(serve, SERVERS["service"][0], body_file)
+            )
     text = render(rows, loads, load, args.duration, args.rounds, micro_md, profile_md, time.monotonic() - started)
     args.out.write_text(text)
     print(text)
