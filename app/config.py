@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # work costs less than handing it to a worker thread; above it a thread keeps the loop free.
     INLINE_MAX_POINTS: int = 1_000
 
+    # Values answers (GET) kept in memory per worker, and how long clients may cache one.
+    VALUES_CACHE_ENTRIES: int = 1_024
+    VALUES_CACHE_BYTES: int = 32 * 1024 * 1024
+    VALUES_MAX_AGE: int = 86_400
+
     # CPU-heavy work (plots, analysis), per worker process: slots running at once, requests
     # allowed to wait for a slot, and how long one waits before a 503 with Retry-After.
     HEAVY_CONCURRENCY: int = 1

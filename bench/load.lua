@@ -1,15 +1,21 @@
 -- wrk script for bench/run_bench.py.
--- Arguments (after --): run id, cold (1 or 0), body file ("" for none), then "Header: value" lines.
--- cold: every request asks for a new negative_slope, so no cache can answer it.
+-- Arguments (after --): run id, cold ("" or "name=start"), body file ("" for none), then "Header: value"
+-- lines. cold: every request adds the query parameter name with a new value (start, plus a step for
+-- the run and one for each request), so no cache can answer it.
 
 local run = 0
-local cold = false
+local cold = nil
+local cold_start = 0
 local counter = 0
 local static = nil
 
 function init(args)
    run = tonumber(args[1])
-   cold = args[2] == "1"
+   if args[2] ~= nil and args[2] ~= "" then
+      local name, start = args[2]:match("^([^=]+)=(.*)$")
+      cold = name
+      cold_start = tonumber(start)
+   end
    if args[3] ~= nil and args[3] ~= "" then
       local file = assert(io.open(args[3], "rb"))
       wrk.body = file:read("*a")
@@ -24,7 +30,7 @@ function init(args)
 end
 
 function request()
-   if not cold then
+   if cold == nil then
       if static == nil then
          static = wrk.format()
       end
@@ -32,8 +38,8 @@ function request()
    end
    counter = counter + 1
    local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
-   local slope = 0.01 + run * 0.001 + counter * 1e-8
-   return wrk.format(nil, wrk.path .. separator .. string.format("negative_slope=%.10f", slope))
+   local value = cold_start + run * 0.001 + counter * 1e-8
+   return wrk.format(nil, wrk.path .. separator .. string.format("%s=%.10f", cold, value))
 end
 
 function done(summary, latency, requests)

@@ -19,11 +19,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 3
+# (label, path, POST?, cold: "" or the query parameter given a new value each request, as in load.lua)
 CASES = [
-    ("values num=100, JSON", "/v1/activations/sigmoid/values?num=100", False, False),
-    ("values num=100,000, JSON", "/v1/activations/sigmoid/values?num=100000", False, False),
-    ("POST 100,000 points", "/v1/activations/sigmoid/values", True, False),
-    ("plot cold", "/v1/activations/leaky_relu/plot", False, True),
+    ("values num=100, JSON, cold", "/v1/activations/sigmoid/values?num=100", False, "x_max=5"),
+    ("values num=100,000, JSON, cold", "/v1/activations/sigmoid/values?num=100000", False, "x_max=5"),
+    ("values num=100,000, NPY, cold", "/v1/activations/sigmoid/values?num=100000&format=npy", False, "x_max=5"),
+    ("POST 100,000 points", "/v1/activations/sigmoid/values", True, ""),
+    ("plot cold", "/v1/activations/leaky_relu/plot", False, "negative_slope=0.01"),
 ]
 # First match wins; matched against the file of the innermost frame.
 LAYERS = [
@@ -71,8 +73,8 @@ def _summarise(raw: str) -> tuple[collections.Counter[str], collections.Counter[
     return layers, leaves, total
 
 
-def _load(base: str, path: str, post: bool, cold: bool, body_file: str) -> subprocess.Popen[bytes]:
-    args = ["1000", "1" if cold else "0", body_file if post else ""]
+def _load(base: str, path: str, post: bool, cold: str, body_file: str) -> subprocess.Popen[bytes]:
+    args = ["1000", cold, body_file if post else ""]
     command = ["wrk", "-t1", "-c8", f"-d{SECONDS + 2}s", "-s", str(ROOT / "bench/load.lua"), base + path, "--", *args]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 

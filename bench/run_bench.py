@@ -61,58 +61,68 @@ class Case:
     server: str
     path: str
     post: bool = False
-    cold: bool = False
+    # "name=start": every request adds this query parameter with a new value, so no cache answers it.
+    cold: str = ""
     headers: tuple[str, ...] = ()
 
 
+SLOPE = "negative_slope=0.01"
+X_MAX = "x_max=5"
 CASES = [
     Case("floor: no-op `def` route", "service", "/bench/floor"),
     Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
-    Case("floor: no-op `def` route with the values route's parameters", "service", "/bench/floor-params/sigmoid"),
     Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
+    Case("values num=100, JSON, cold (new x_max each time)", "service", f"{VALUES}?num=100", cold=X_MAX),
     Case("values num=100, JSON", "straightforward", f"{VALUES}?num=100"),
     Case("values num=100,000, JSON", "service", f"{VALUES}?num=100000"),
+    Case("values num=100,000, JSON, cold (new x_max each time)", "service", f"{VALUES}?num=100000", cold=X_MAX),
     Case("values num=100,000, JSON", "straightforward", f"{VALUES}?num=100000"),
     Case("values num=100,000, NPY", "service", f"{VALUES}?num=100000&format=npy"),
-    Case("values num=100,000, CSV", "service", f"{VALUES}?num=100000&format=csv"),
-    Case("values num=100,000, JSON, gzip", "service", f"{VALUES}?num=100000", headers=("Accept-Encoding: gzip",)),
     Case(
-        "values num=100,000, JSON, decimals=4, gzip",
+        "values num=100,000, NPY, cold (new x_max each time)", "service", f"{VALUES}?num=100000&format=npy", cold=X_MAX
+    ),
+    Case(
+        "values num=100,000, CSV, cold (new x_max each time)", "service", f"{VALUES}?num=100000&format=csv", cold=X_MAX
+    ),
+    Case(
+        "values num=100,000, JSON, gzip, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000",
+        cold=X_MAX,
+        headers=("Accept-Encoding: gzip",),
+    ),
+    Case(
+        "values num=100,000, JSON, decimals=4, gzip, cold (new x_max each time)",
         "service",
         f"{VALUES}?num=100000&decimals=4",
+        cold=X_MAX,
         headers=("Accept-Encoding: gzip",),
     ),
     Case("POST 100,000 points, JSON", "service", VALUES, post=True),
     Case("POST 100,000 points, JSON", "straightforward", VALUES, post=True),
-    Case("plot cold (new negative_slope each time)", "service", PLOT, cold=True),
-    Case("plot cold (new negative_slope each time)", "straightforward", PLOT, cold=True),
-    Case("plot cold (new negative_slope each time)", "service, 2 workers", PLOT, cold=True),
+    Case("plot cold (new negative_slope each time)", "service", PLOT, cold=SLOPE),
+    Case("plot cold (new negative_slope each time)", "straightforward", PLOT, cold=SLOPE),
+    Case("plot cold (new negative_slope each time)", "service, 2 workers", PLOT, cold=SLOPE),
     Case("plot repeated", "service", PLOT),
     Case("plot repeated", "straightforward", PLOT),
     Case("plot repeated", "service, 2 workers", PLOT),
 ]
 
-FLOOR = "floor: no-op `def` route"
-V100, V100K, POST, COLD, REPEATED = (
-    "values num=100, JSON",
-    "values num=100,000, JSON",
-    "POST 100,000 points, JSON",
-    "plot cold (new negative_slope each time)",
-    "plot repeated",
-)
+FLOOR, FLOOR_ASYNC = "floor: no-op `def` route", "floor: no-op `async def` route"
+V100, V100K, NPY = "values num=100, JSON", "values num=100,000, JSON", "values num=100,000, NPY"
+COLD_VALUES = ", cold (new x_max each time)"
+POST, COLD, REPEATED = "POST 100,000 points, JSON", "plot cold (new negative_slope each time)", "plot repeated"
 ONE, TWO, STRAIGHT = "service", "service, 2 workers", "straightforward"
 # (what, numerator (case, server), denominator (case, server), target)
 RATIOS = [
     ("values num=100 / floor (`def`)", (V100, ONE), (FLOOR, ONE), 0.9),
-    ("values num=100 / floor (`async def`), for reference", (V100, ONE), ("floor: no-op `async def` route", ONE), None),
-    (
-        "values num=100 / floor with the same parameters: the cost of the work itself",
-        (V100, ONE),
-        ("floor: no-op `def` route with the values route's parameters", ONE),
-        None,
-    ),
+    ("values num=100, cold / floor (`def`)", (V100 + COLD_VALUES, ONE), (FLOOR, ONE), 0.9),
+    ("values num=100 / floor (`async def`)", (V100, ONE), (FLOOR_ASYNC, ONE), 0.9),
+    ("values num=100, cold / floor (`async def`)", (V100 + COLD_VALUES, ONE), (FLOOR_ASYNC, ONE), 0.9),
     ("values num=100,000 JSON / straightforward", (V100K, ONE), (V100K, STRAIGHT), 3.0),
-    ("values num=100,000 NPY / straightforward JSON", ("values num=100,000, NPY", ONE), (V100K, STRAIGHT), 20.0),
+    ("values num=100,000 JSON, cold / straightforward", (V100K + COLD_VALUES, ONE), (V100K, STRAIGHT), 3.0),
+    ("values num=100,000 NPY / straightforward JSON", (NPY, ONE), (V100K, STRAIGHT), 20.0),
+    ("values num=100,000 NPY, cold / straightforward JSON", (NPY + COLD_VALUES, ONE), (V100K, STRAIGHT), 20.0),
     ("POST 100,000 points / straightforward", (POST, ONE), (POST, STRAIGHT), 3.0),
     ("plot cold / straightforward", (COLD, ONE), (COLD, STRAIGHT), 3.0),
     ("plot repeated / straightforward", (REPEATED, ONE), (REPEATED, STRAIGHT), 50.0),
@@ -211,7 +221,7 @@ def settle(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
 
 
 def run_wrk(url: str, case: Case, duration: float, run_id: int, body_file: str) -> Run:
-    args = [str(run_id), "1" if case.cold else "0", body_file if case.post else "", *case.headers]
+    args = [str(run_id), case.cold, body_file if case.post else "", *case.headers]
     command = [
         "wrk",
         "-t1",
@@ -252,8 +262,9 @@ def run_python(url: str, case: Case, duration: float, run_id: int, body_file: st
         while time.perf_counter() < deadline:
             target = url
             if case.cold:
-                slope = 0.01 + run_id * 0.001 + next(counter) * 1e-8
-                target += ("&" if "?" in url else "?") + f"negative_slope={slope:.10f}"
+                name, _, start = case.cold.partition("=")
+                value = float(start) + run_id * 0.001 + next(counter) * 1e-8
+                target += ("&" if "?" in url else "?") + f"{name}={value:.10f}"
             start = time.perf_counter()
             response = await client.request("POST" if case.post else "GET", target, content=body, headers=headers)
             latencies.append(time.perf_counter() - start)

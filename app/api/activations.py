@@ -28,13 +28,17 @@ from .limits import BODY_RESPONSES
 from .offload import run_sized
 from .query import parse_query, query_openapi
 from .responses import (
+    CACHED_RESPONSES,
     DECIMALS,
     JSON_ONLY_RESPONSES,
     TABULAR_RESPONSES,
     DecimalsQuery,
+    Encoded,
     Format,
     JsonOnly,
+    cached_columns,
     columns_response,
+    encode_columns,
     json_response,
     negotiate,
 )
@@ -115,7 +119,7 @@ async def read_activation(activation: ActivationDep) -> Response:
 @router.get(
     "/{name}/values",
     response_model=ValuesResponse,
-    responses={**TABULAR_RESPONSES, **UNKNOWN_NAME_RESPONSES},
+    responses={**TABULAR_RESPONSES, **CACHED_RESPONSES, **UNKNOWN_NAME_RESPONSES},
     summary="Values and derivatives on an x grid",
     # The query string is validated in one call (app/api/query.py): this route's small requests
     # cost about half as much as with each parameter resolved by FastAPI on its own.
@@ -125,7 +129,8 @@ async def read_values(request: Request, name: NamePath) -> Response:
     """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
 
     The function's own parameters go in the query string by name
-    (`?negative_slope=0.2`); unknown names are rejected.
+    (`?negative_slope=0.2`); unknown names are rejected. The answer carries an `ETag`
+    and may be cached; `If-None-Match` with it gets a 304.
     """
     activation = registry.get(name)
     query = parse_query(ValuesQuery, request)
@@ -135,7 +140,18 @@ async def read_values(request: Request, name: NamePath) -> Response:
     except registry.ParamError as exc:
         raise param_error(exc) from None
     chosen = negotiate(request, query.format)
-    return await run_sized(query.num, _grid_values, activation, x_range, params, query, chosen)
+    key = {
+        "values": activation.name,
+        "params": params,
+        "x": x_range,
+        "derivative": query.derivative,
+        "method": query.method,
+        "format": chosen,
+        "decimals": query.decimals,
+    }
+    return await cached_columns(
+        request, key, query.num, lambda: _grid_values(activation, x_range, params, query, chosen)
+    )
 
 
 @router.post(
@@ -169,11 +185,11 @@ _BYTES_PER_POINT = 20
 
 def _grid_values(
     activation: registry.Activation, x_range: XRange, params: registry.Params, query: ValuesQuery, chosen: Format
-) -> Response:
+) -> Encoded:
     x = x_range.points()
     y, dy = evaluate(activation, x, params, derivative=query.derivative, method=query.method)
     meta = _meta(activation.name, params, query.method)
-    return columns_response(chosen, meta, _columns(x, y, dy), query.decimals)
+    return encode_columns(chosen, meta, _columns(x, y, dy), query.decimals)
 
 
 def _point_values(

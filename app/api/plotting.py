@@ -16,9 +16,6 @@ A route that builds its key in a dependency can take its heavy-work slot with
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -31,6 +28,7 @@ from app import __version__
 from app.config import settings
 from app.render import MEDIA_TYPES, Image, ImageFormat, ImageOptions, Theme
 
+from .cache import ResponseCache, etag_for, not_modified
 from .deps import RangeDep, XRange, validation_error
 from .limits import heavy_work
 
@@ -147,51 +145,7 @@ async def get_plot_range(x_range: RangeDep) -> XRange:
 PlotRangeDep = Annotated[XRange, Depends(get_plot_range)]
 
 
-class ImageCache:
-    """A thread-safe LRU of rendered images, bounded by entries and by total bytes."""
-
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, Image] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Image | None:
-        with self._lock:
-            image = self._items.get(key)
-            if image is not None:
-                self._items.move_to_end(key)
-            return image
-
-    def put(self, key: str, image: Image) -> None:
-        size = len(image.data)
-        if size > self.max_bytes or self.max_entries <= 0:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.data)
-            self._items[key] = image
-            self._bytes += size
-            while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
-
-
-image_cache = ImageCache(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES)
+image_cache: ResponseCache[Image] = ResponseCache(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES)
 
 
 def canonical_key(key: Mapping[str, Any]) -> str:
@@ -200,18 +154,6 @@ def canonical_key(key: Mapping[str, Any]) -> str:
         raise TypeError("a plot key must include the ImageOptions it is drawn with")
     options = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
     return orjson.dumps({"render": RENDER_VERSION, **key}, option=options).decode()
-
-
-def etag_for(canonical: str) -> str:
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
-
-
-def _not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if not header:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags
 
 
 def heavy_slot_unless_cached(key_dependency: Callable[..., Any]) -> Any:
@@ -230,7 +172,7 @@ def heavy_slot_unless_cached(key_dependency: Callable[..., Any]) -> Any:
     # could not name key_dependency, a local of this function.
     async def slot(request: Request, key: Mapping[str, Any] = Depends(key_dependency)) -> AsyncIterator[None]:
         canonical = canonical_key(key)
-        if _not_modified(request, etag_for(canonical)) or image_cache.get(canonical) is not None:
+        if not_modified(request, etag_for(canonical)) or image_cache.get(canonical) is not None:
             yield
             return
         async with asynccontextmanager(heavy_work.slot)():
@@ -256,7 +198,7 @@ def plot_response(
         # Without ?format= the Accept header chooses PNG or SVG.
         "Vary": "Accept",
     }
-    if _not_modified(request, etag):
+    if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     image = image_cache.get(canonical)
     if image is None:

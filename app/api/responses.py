@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -12,9 +13,13 @@ import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
+from app import __version__
 from app.config import settings
 from app.core.functions import Array
 from app.core.rounding import round_half_even
+
+from .cache import ResponseCache, etag_for, not_modified
+from .offload import run_sized
 
 
 class Format(StrEnum):
@@ -81,9 +86,17 @@ def json_response(content: Any, status_code: int = 200, headers: Mapping[str, st
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
-def columns_response(
+@dataclass(frozen=True)
+class Encoded:
+    """An answer's bytes and their media type."""
+
+    data: bytes
+    media_type: str
+
+
+def encode_columns(
     fmt: Format, meta: dict[str, Any], columns: dict[str, Array], decimals: int | None = None
-) -> Response:
+) -> Encoded:
     """x, y and dy as a JSON object (with ``meta``), CSV rows or an NPY structured array.
 
     With ``decimals`` every column is rounded first, so all three formats carry the same numbers.
@@ -91,10 +104,54 @@ def columns_response(
     if decimals is not None:
         columns = {name: round_half_even(values, decimals) for name, values in columns.items()}
     if fmt is Format.json:
-        return json_response({**meta, **columns})
+        return Encoded(orjson.dumps({**meta, **columns}, option=orjson.OPT_SERIALIZE_NUMPY), MEDIA_TYPES[fmt])
     if fmt is Format.csv:
-        return Response(_csv(columns), media_type="text/csv")
-    return Response(_npy(columns), media_type="application/x-npy")
+        return Encoded(_csv(columns), MEDIA_TYPES[fmt])
+    return Encoded(_npy(columns), MEDIA_TYPES[fmt])
+
+
+def columns_response(
+    fmt: Format, meta: dict[str, Any], columns: dict[str, Array], decimals: int | None = None
+) -> Response:
+    encoded = encode_columns(fmt, meta, columns, decimals)
+    return Response(encoded.data, media_type=encoded.media_type)
+
+
+# For a route answering through cached_columns.
+CACHED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: `If-None-Match` named this answer's ETag"},
+}
+
+# Values answers kept in memory per worker, least recently used dropped first.
+values_cache: ResponseCache[Encoded] = ResponseCache(settings.VALUES_CACHE_ENTRIES, settings.VALUES_CACHE_BYTES)
+
+
+async def cached_columns(
+    request: Request, key: Mapping[str, Any], points: int, encode: Callable[[], Encoded]
+) -> Response:
+    """The answer for ``key``: 304 if the client has it, from the cache if made before, else ``encode()``.
+
+    ``key`` holds every canonical parameter of the answer, its format included; its hash is the
+    strong ETag. ``encode`` runs in place or in a thread by the number of ``points`` it computes.
+    """
+    canonical = orjson.dumps({"version": __version__, **key}, option=_KEY_OPTIONS).decode()
+    etag = etag_for(canonical)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={settings.VALUES_MAX_AGE}",
+        # Without ?format= the Accept header chooses JSON, CSV or NPY.
+        "Vary": "Accept",
+    }
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    encoded = values_cache.get(canonical)
+    if encoded is None:
+        encoded = await run_sized(points, encode)
+        values_cache.put(canonical, encoded)
+    return Response(encoded.data, media_type=encoded.media_type, headers=headers)
+
+
+_KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def _csv(columns: dict[str, Array]) -> bytes:

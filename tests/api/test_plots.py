@@ -5,8 +5,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import plotting
+from app.api.cache import ResponseCache
 from app.api.limits import HeavyWork
-from app.api.plotting import ImageCache, image_cache
+from app.api.plotting import image_cache
 from app.render import Image, ImageFormat
 
 PLOT = "/v1/activations/{}/plot"
@@ -191,7 +192,7 @@ def test_repeated_plot_comes_from_the_cache(client: TestClient) -> None:
 
 
 def test_cache_is_bounded_by_entries_and_bytes() -> None:
-    cache = ImageCache(max_entries=3, max_bytes=25)
+    cache: ResponseCache[Image] = ResponseCache(max_entries=3, max_bytes=25)
     for key in "abcd":
         cache.put(key, Image(b"x" * 5, ImageFormat.png))
     assert len(cache) == 3

@@ -1,0 +1,169 @@
+"""GET /values answers: cached answers are the fresh ones, with ETags, 304s and a bounded cache."""
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import activations
+from app.api.responses import values_cache
+from app.config import settings
+
+VALUES = "/v1/activations/{name}/values"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    values_cache.clear()
+    yield
+    values_cache.clear()
+
+
+@pytest.fixture
+def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function the values route evaluates."""
+    seen: list[str] = []
+    real = activations.evaluate
+
+    def counting(activation: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(activation.name)
+        return real(activation, *args, **kwargs)
+
+    monkeypatch.setattr(activations, "evaluate", counting)
+    return seen
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "npy"])
+@pytest.mark.parametrize("num", [101, settings.INLINE_MAX_POINTS + 1])
+def test_a_cached_answer_is_the_answer_computed_afresh(client: TestClient, fmt: str, num: int) -> None:
+    query = {"format": fmt, "num": num, "x_min": -2.5, "decimals": 9 if fmt == "csv" else None}
+    query = {k: v for k, v in query.items() if v is not None}
+    url = VALUES.format(name="softplus")
+    fresh = client.get(url, params={**query, "beta": 2})
+    cached = client.get(url, params={**query, "beta": 2})
+    values_cache.clear()
+    again = client.get(url, params={**query, "beta": 2})
+    assert fresh.status_code == cached.status_code == again.status_code == 200
+    assert fresh.content == cached.content == again.content
+    assert fresh.headers["content-type"] == cached.headers["content-type"]
+    assert fresh.headers["etag"] == cached.headers["etag"] == again.headers["etag"]
+
+
+def test_a_repeated_request_is_answered_from_the_cache(client: TestClient, evaluations: list[str]) -> None:
+    url = VALUES.format(name="sigmoid")
+    for _ in range(3):
+        assert client.get(url, params={"num": 50}).status_code == 200
+    assert evaluations == ["sigmoid"]
+    assert len(values_cache) == 1
+    client.get(url, params={"num": 51})
+    assert evaluations == ["sigmoid", "sigmoid"]
+
+
+def test_aliases_and_spelled_out_defaults_share_one_answer(client: TestClient, evaluations: list[str]) -> None:
+    plain = client.get(VALUES.format(name="sigmoid"))
+    spelled = client.get(
+        VALUES.format(name="Logistic"),
+        params={"x_min": -5, "x_max": 5.0, "num": settings.DEFAULT_NUM, "derivative": "true", "method": "analytic"},
+    )
+    assert plain.content == spelled.content
+    assert plain.headers["etag"] == spelled.headers["etag"]
+    assert evaluations == ["sigmoid"]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"negative_slope": 0.2},
+        {"num": 11},
+        {"x_min": -4.999999},
+        {"derivative": "false"},
+        {"method": "numeric"},
+        {"decimals": 3},
+        {"format": "csv"},
+    ],
+)
+def test_every_parameter_changes_the_etag(client: TestClient, other: dict[str, object]) -> None:
+    url = VALUES.format(name="leaky_relu")
+    base = client.get(url)
+    changed = client.get(url, params=other)
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != base.headers["etag"]
+    assert changed.content != base.content
+
+
+def test_if_none_match_gets_a_304_without_a_body(client: TestClient, evaluations: list[str]) -> None:
+    url = VALUES.format(name="elu")
+    first = client.get(url, params={"alpha": 0.5})
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == f"public, max-age={settings.VALUES_MAX_AGE}"
+    for header in (etag, f"W/{etag}", f'"something-else", {etag}', "*"):
+        again = client.get(url, params={"alpha": 0.5}, headers={"If-None-Match": header})
+        assert again.status_code == 304, header
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+    other = client.get(url, params={"alpha": 0.6}, headers={"If-None-Match": etag})
+    assert other.status_code == 200
+    assert evaluations == ["elu", "elu"]
+
+
+def test_the_accept_header_chooses_the_answer_and_varies_it(client: TestClient) -> None:
+    url = VALUES.format(name="tanh")
+    as_json = client.get(url)
+    as_csv = client.get(url, headers={"Accept": "text/csv"})
+    as_npy = client.get(url, headers={"Accept": "application/x-npy"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_npy.headers["content-type"] == "application/x-npy"
+    assert len({r.headers["etag"] for r in (as_json, as_csv, as_npy)}) == 3
+    assert as_csv.content == client.get(url, params={"format": "csv"}).content
+    for answer in (as_json, as_csv, as_npy):
+        assert "accept" in answer.headers["vary"].lower()
+
+
+def test_errors_and_posts_are_not_cached(client: TestClient) -> None:
+    bad = client.get(VALUES.format(name="sigmoid"), params={"num": 1})
+    assert bad.status_code == 422
+    assert "etag" not in bad.headers
+    posted = client.post(VALUES.format(name="sigmoid"), json={"x": [0.0, 1.0]})
+    assert posted.status_code == 200
+    assert "etag" not in posted.headers
+    assert len(values_cache) == 0
+
+
+def test_an_answer_bigger_than_the_cache_is_sent_but_not_kept(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, evaluations: list[str]
+) -> None:
+    monkeypatch.setattr(values_cache, "max_bytes", 10_000)
+    url = VALUES.format(name="relu")
+    small = client.get(url, params={"num": 20})
+    big = client.get(url, params={"num": 2_000})
+    assert len(big.content) > 10_000
+    assert len(values_cache) == 1
+    assert values_cache.nbytes == len(small.content)
+    assert client.get(url, params={"num": 2_000}).content == big.content
+    assert evaluations == ["relu", "relu", "relu"]
+
+
+def test_work_in_a_thread_gives_the_numbers_of_work_in_place(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+    real = activations.evaluate
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(activations, "evaluate", recording)
+    url = VALUES.format(name="gelu")
+    query = {"num": 300, "approximate": "tanh", "format": "npy"}
+    monkeypatch.setattr(settings, "INLINE_MAX_POINTS", 1_000)
+    in_place = client.get(url, params=query)
+    values_cache.clear()
+    monkeypatch.setattr(settings, "INLINE_MAX_POINTS", 299)
+    in_thread = client.get(url, params=query)
+    assert in_place.status_code == in_thread.status_code == 200
+    assert in_place.content == in_thread.content
+    # The event loop's thread, then a worker thread.
+    assert len(threads) == 2 and threads[0] != threads[1]
