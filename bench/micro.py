@@ -25,7 +25,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.api.responses import _csv, _npy
+from app.api.responses import _csv, _npy, values_cache
 from app.core.rounding import round_half_even
 from app.schemas import ValuesRequest, ValuesResponse
 from bench.floor_app import app as service
@@ -113,8 +113,11 @@ def gzip_table() -> list[str]:
     return lines
 
 
-def asgi_ms(app: Any, url: str, repeat: int) -> float:
-    """Median wall time of one request through the ASGI app, no HTTP and no socket."""
+def asgi_ms(app: Any, url: str, repeat: int, cold: bool = False) -> float:
+    """Median wall time of one request through the ASGI app, no HTTP and no socket.
+
+    ``cold``: the values cache is emptied before each request, so every answer is computed.
+    """
     path, _, query = url.partition("?")
     scope = {
         "type": "http",
@@ -141,6 +144,8 @@ def asgi_ms(app: Any, url: str, repeat: int) -> float:
     async def requests() -> list[float]:
         times = []
         for _ in range(repeat + 2):
+            if cold:
+                values_cache.clear()
             start = time.perf_counter()
             await app(dict(scope), receive, send)
             times.append(time.perf_counter() - start)
@@ -152,15 +157,18 @@ def asgi_ms(app: Any, url: str, repeat: int) -> float:
 def in_app() -> list[str]:
     values = "/v1/activations/sigmoid/values"
     cases = [
-        ("floor: no-op `def` route", service, "/bench/floor", 300),
-        ("values num=100, JSON", service, f"{values}?num=100", 300),
-        ("values num=100, JSON (straightforward)", straightforward, f"{values}?num=100", 300),
-        ("values num=100,000, JSON", service, f"{values}?num=100000", 15),
-        ("values num=100,000, NPY", service, f"{values}?num=100000&format=npy", 15),
-        ("values num=100,000, JSON (straightforward)", straightforward, f"{values}?num=100000", 15),
+        ("floor: no-op `def` route", service, "/bench/floor", 300, False),
+        ("floor: no-op `async def` route", service, "/bench/floor-async", 300, False),
+        ("values num=100, JSON, cached", service, f"{values}?num=100", 300, False),
+        ("values num=100, JSON, cold", service, f"{values}?num=100", 300, True),
+        ("values num=100, JSON (straightforward)", straightforward, f"{values}?num=100", 300, False),
+        ("values num=100,000, JSON, cached", service, f"{values}?num=100000", 15, False),
+        ("values num=100,000, JSON, cold", service, f"{values}?num=100000", 15, True),
+        ("values num=100,000, NPY, cold", service, f"{values}?num=100000&format=npy", 15, True),
+        ("values num=100,000, JSON (straightforward)", straightforward, f"{values}?num=100000", 15, False),
     ]
     lines = ["| request | ms |", "|---|--:|"]
-    lines += [f"| {label} | {asgi_ms(app, url, repeat):.3f} |" for label, app, url, repeat in cases]
+    lines += [f"| {label} | {asgi_ms(app, url, repeat, cold):.3f} |" for label, app, url, repeat, cold in cases]
     return lines
 
 
