@@ -178,7 +178,7 @@ sys.path.insert(0, sys.argv[1])
 from bench.micro import asgi_ms
 from bench.floor_app import app
 url = "/v1/activations/sigmoid/values?num=100000"
-print(json.dumps([asgi_ms(app, url + "&format=npy", 40), asgi_ms(app, url, 20)]))
+print(json.dumps([asgi_ms(app, url + "&format=npy", 40, cold=True), asgi_ms(app, url, 20, cold=True)]))
 """
 
 
