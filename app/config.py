@@ -24,7 +24,7 @@ class Settings(BaseSettings):
 
     # Values answers (GET) kept in memory per worker, and how long clients may cache one.
     VALUES_CACHE_ENTRIES: int = 1_024
-    VALUES_CACHE_BYTES: int = 16 * 1024 * 1024
+    VALUES_CACHE_BYTES: int = 8 * 1024 * 1024
     VALUES_MAX_AGE: int = 86_400
 
     # CPU-heavy work (plots, analysis), per worker process: slots running at once, requests
