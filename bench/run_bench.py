@@ -71,6 +71,11 @@ X_MAX = "x_max=5"
 CASES = [
     Case("floor: no-op `def` route", "service", "/bench/floor"),
     Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
+    Case(
+        "floor: no-op `async def` route with a path parameter, sending a values answer's bytes and headers",
+        "service",
+        "/bench/floor-async/sigmoid/values",
+    ),
     Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
     Case("values num=100, JSON, cold (new x_max each time)", "service", f"{VALUES}?num=100", cold=X_MAX),
     Case("values num=100, JSON", "straightforward", f"{VALUES}?num=100"),
@@ -109,6 +114,7 @@ CASES = [
 ]
 
 FLOOR, FLOOR_ASYNC = "floor: no-op `def` route", "floor: no-op `async def` route"
+FLOOR_SHAPED = "floor: no-op `async def` route with a path parameter, sending a values answer's bytes and headers"
 V100, V100K, NPY = "values num=100, JSON", "values num=100,000, JSON", "values num=100,000, NPY"
 COLD_VALUES = ", cold (new x_max each time)"
 POST, COLD, REPEATED = "POST 100,000 points, JSON", "plot cold (new negative_slope each time)", "plot repeated"
@@ -119,6 +125,12 @@ RATIOS = [
     ("values num=100, cold / floor (`def`)", (V100 + COLD_VALUES, ONE), (FLOOR, ONE), 0.9),
     ("values num=100 / floor (`async def`)", (V100, ONE), (FLOOR_ASYNC, ONE), 0.9),
     ("values num=100, cold / floor (`async def`)", (V100 + COLD_VALUES, ONE), (FLOOR_ASYNC, ONE), 0.9),
+    (
+        "values num=100 / floor (`async def`) sending the same bytes, for reference",
+        (V100, ONE),
+        (FLOOR_SHAPED, ONE),
+        None,
+    ),
     ("values num=100,000 JSON / straightforward", (V100K, ONE), (V100K, STRAIGHT), 3.0),
     ("values num=100,000 JSON, cold / straightforward", (V100K + COLD_VALUES, ONE), (V100K, STRAIGHT), 3.0),
     ("values num=100,000 NPY / straightforward JSON", (NPY, ONE), (V100K, STRAIGHT), 20.0),
@@ -140,10 +152,12 @@ NOTES = [
     "answer is computed and encoded afresh. The straightforward version has no cache: its rows are cold.",
     "- Small requests: the values handler is `async def` and computes up to `ACT_INLINE_MAX_POINTS` "
     "points in place, so it skips the threadpool hand-off that a `def` route pays (the gap between the "
-    "two floors). Against the `async def` floor the rest of the gap is FastAPI's per-route work that a "
-    "no-op route without parameters does not have (matching the route among the included routers, "
-    "resolving the path parameter), the query string's validation, the cache key, and sending a "
-    "6 KB body instead of 2 bytes (see the in-process table and the profile below).",
+    "`def` and `async def` floors). The third floor is an `async def` no-op with the values route's path "
+    "parameter that sends a values answer's 6 KB and its headers: what FastAPI and uvicorn cost to route "
+    "such a request and send such an answer. The rest of the gap to it is the values route's own share: "
+    "its place among the included routers and its `Request` parameter in FastAPI, then the service code "
+    "(the query string's validation, the cache key and lookup; on a cold request also the grid, the "
+    "function and the JSON), which the profile below puts at a seventh of the samples of a small request.",
     "- The straightforward version is not slow at serialising: FastAPI serialises a `response_model` with "
     "pydantic's compiled serialiser. At 100,000 points the difference is `.tolist()`, validating 300,000 "
     "floats and pydantic's float formatting against orjson writing straight from the arrays (in-process "
