@@ -1,4 +1,4 @@
-"""Encoding numpy results as JSON, CSV or NPY, chosen by ?format= or the Accept header."""
+"""Encoding numpy results as JSON, CSV or NPY, chosen by ?format= or the Accept header; cached answers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import orjson
+import scipy
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
@@ -134,7 +135,7 @@ async def cached_columns(
     ``key`` holds every canonical parameter of the answer, its format included; its hash is the
     strong ETag. ``encode`` runs in place or in a thread by the number of ``points`` it computes.
     """
-    canonical = orjson.dumps({"version": __version__, **key}, option=_KEY_OPTIONS).decode()
+    canonical = orjson.dumps({"version": _NUMBERS_VERSION, **key}, option=_KEY_OPTIONS).decode()
     etag = etag_for(canonical)
     headers = {
         "ETag": etag,
@@ -151,6 +152,8 @@ async def cached_columns(
     return Response(encoded.data, media_type=encoded.media_type, headers=headers)
 
 
+# Part of every ETag: a new release, numpy or scipy may compute the same parameters differently.
+_NUMBERS_VERSION = f"{__version__}/{np.__version__}/{scipy.__version__}"
 _KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
