@@ -18,8 +18,9 @@ class Settings(BaseSettings):
     # Bytes accepted in one request body (413 beyond): MAX_POINTS numbers at full precision fit.
     MAX_BODY_BYTES: int = 4 * 1024 * 1024
 
-    # Values requests of at most this many points are computed on the event loop: below it the
-    # work costs less than handing it to a worker thread; above it a thread keeps the loop free.
+    # Values requests of at most this many points (times its nodes, for an expression) are computed
+    # on the event loop: below it the work costs less than handing it to a worker thread; above it a
+    # thread keeps the loop free.
     INLINE_MAX_POINTS: int = 1_000
 
     # Values answers (GET) kept in memory per worker, and how long clients may cache one.

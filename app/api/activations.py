@@ -25,7 +25,7 @@ from .deps import (
     validation_error,
 )
 from .limits import BODY_RESPONSES
-from .offload import run_sized
+from .offload import BYTES_PER_POINT, run_sized
 from .query import parse_query, query_openapi
 from .responses import (
     CACHED_RESPONSES,
@@ -171,16 +171,12 @@ async def compute_values(
     """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
     chosen = negotiate(request, fmt)
     # Parsing costs about as much per point as computing: a big body is parsed in a thread too.
-    body = await run_sized(len(raw) // _BYTES_PER_POINT, parse_json_body, ValuesRequest, request, raw)
+    body = await run_sized(len(raw) // BYTES_PER_POINT, parse_json_body, ValuesRequest, request, raw)
     try:
         params = activation.resolve_params(body.params)
     except registry.ParamError as exc:
         raise param_error(exc, ("body", "params")) from None
     return await run_sized(len(body.x), _point_values, activation, body, params, chosen, decimals)
-
-
-# A point of a POST body is about this many bytes of JSON ("-1.2345678901234567,").
-_BYTES_PER_POINT = 20
 
 
 def _grid_values(

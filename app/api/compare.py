@@ -25,6 +25,7 @@ from .expressions import (
     kinks_of,
 )
 from .limits import BUSY_RESPONSES, HeavySlot
+from .offload import run_sized
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, json_response, negotiate
 
@@ -86,7 +87,7 @@ CurvesDep = Annotated[Curves, Depends(get_curves)]
     dependencies=[StrictQuery],
     summary="Values and exact derivatives of several curves",
 )
-def read_compare_values(
+async def read_compare_values(
     request: Request,
     curves: CurvesDep,
     x_range: RangeDep,
@@ -102,6 +103,13 @@ def read_compare_values(
     """
     check_work(curves.expressions, x_range.num)
     chosen = negotiate(request, fmt)
+    work = x_range.num * sum(e.size for e in curves.expressions)
+    return await run_sized(work, _compare_answer, curves, x_range, derivative, method, chosen, decimals)
+
+
+def _compare_answer(
+    curves: Curves, x_range: XRange, derivative: bool, method: Method, chosen: Format, decimals: int | None
+) -> Response:
     x = x_range.points()
     results = [evaluate(e, x, method) for e in curves.expressions]
     columns = {"x": x}

@@ -21,6 +21,7 @@ from app.schemas import ExpressionValuesRequest, ExpressionValuesResponse
 from .body import RawBody, json_body_openapi, parse_json_body
 from .deps import FormatQuery, RangeDep, StrictQuery, XRange, validation_error
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
+from .offload import BYTES_PER_POINT, run_sized
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
 from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, negotiate
 from .shading import ShadeDep, ShadeKind, overlays
@@ -91,7 +92,7 @@ ExpressionDep = Annotated[Expression, Depends(get_expression)]
     dependencies=[StrictQuery],
     summary="Values and exact derivatives of an expression",
 )
-def read_expression_values(
+async def read_expression_values(
     request: Request,
     expression: ExpressionDep,
     x_range: RangeDep,
@@ -107,7 +108,10 @@ def read_expression_values(
     """
     check_work([expression], x_range.num)
     chosen = negotiate(request, fmt)
-    return _values_response(chosen, expression, x_range.points(), derivative, method, decimals)
+    return await run_sized(
+        x_range.num * expression.size,
+        lambda: _values_response(chosen, expression, x_range.points(), derivative, method, decimals),
+    )
 
 
 @router.post(
@@ -118,7 +122,7 @@ def read_expression_values(
     summary="Values and exact derivatives of an expression at given points",
     openapi_extra=json_body_openapi(ExpressionValuesRequest),
 )
-def compute_expression_values(
+async def compute_expression_values(
     request: Request,
     raw: RawBody,
     fmt: FormatQuery = None,
@@ -126,7 +130,7 @@ def compute_expression_values(
 ) -> Response:
     """f(x) and f'(x) of an expression at arbitrary points; undefined points are null."""
     chosen = negotiate(request, fmt)
-    body = parse_json_body(ExpressionValuesRequest, request, raw)
+    body = await run_sized(len(raw) // BYTES_PER_POINT, parse_json_body, ExpressionValuesRequest, request, raw)
     expression = compile_query(body.expr, ("body", "expr"))
     check_work([expression], len(body.x), ("body", "x"))
     x = np.asarray(body.x, dtype=np.float64)
@@ -134,7 +138,10 @@ def compute_expression_values(
     if too_far.size:
         i = int(too_far[0])
         raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
-    return _values_response(chosen, expression, x, body.derivative, body.method, decimals)
+    return await run_sized(
+        len(body.x) * expression.size,
+        lambda: _values_response(chosen, expression, x, body.derivative, body.method, decimals),
+    )
 
 
 def _values_response(

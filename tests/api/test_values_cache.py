@@ -1,6 +1,5 @@
 """GET /values answers: cached answers are the fresh ones, with ETags, 304s and a bounded cache."""
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -143,27 +142,3 @@ def test_an_answer_bigger_than_the_cache_is_sent_but_not_kept(
     assert values_cache.nbytes == len(small.content)
     assert client.get(url, params={"num": 2_000}).content == big.content
     assert evaluations == ["relu", "relu", "relu"]
-
-
-def test_work_in_a_thread_gives_the_numbers_of_work_in_place(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    threads: list[int] = []
-    real = activations.evaluate
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        threads.append(threading.get_ident())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(activations, "evaluate", recording)
-    url = VALUES.format(name="gelu")
-    query = {"num": 300, "approximate": "tanh", "format": "npy"}
-    monkeypatch.setattr(settings, "INLINE_MAX_POINTS", 1_000)
-    in_place = client.get(url, params=query)
-    values_cache.clear()
-    monkeypatch.setattr(settings, "INLINE_MAX_POINTS", 299)
-    in_thread = client.get(url, params=query)
-    assert in_place.status_code == in_thread.status_code == 200
-    assert in_place.content == in_thread.content
-    # The event loop's thread, then a worker thread.
-    assert len(threads) == 2 and threads[0] != threads[1]
