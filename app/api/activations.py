@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.config import settings
@@ -15,14 +13,18 @@ from app.schemas import ActivationInfo, ValuesRequest, ValuesResponse
 
 from .body import RawBody, json_body_openapi, parse_json_body
 from .deps import (
+    FORMAT,
+    NUM,
     UNKNOWN_NAME_RESPONSES,
+    X_MAX,
+    X_MIN,
     ActivationDep,
     FormatQuery,
     NamePath,
     XRange,
+    checked_points,
     checked_range,
     param_error,
-    validation_error,
 )
 from .limits import BODY_RESPONSES
 from .offload import BYTES_PER_POINT, run_sized
@@ -45,13 +47,7 @@ from .responses import (
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
 
-DerivativeQuery = Annotated[bool, Query(description="include f'(x) as dy", examples=[True])]
-MethodQuery = Annotated[
-    Method, Query(description="analytic (exact) or numeric (central difference)", examples=["numeric"])
-]
-
 _CATALOGUE = [registry.metadata(a) for a in registry.ACTIVATIONS]
-_LIMIT = settings.MAX_ABS_X
 
 
 class ValuesQuery(BaseModel):
@@ -59,37 +55,15 @@ class ValuesQuery(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    x_min: float = Field(
-        settings.DEFAULT_X_MIN,
-        ge=-_LIMIT,
-        le=_LIMIT,
-        allow_inf_nan=False,
-        description="left end of the x grid",
-        examples=[-3.0],
-    )
-    x_max: float = Field(
-        settings.DEFAULT_X_MAX,
-        ge=-_LIMIT,
-        le=_LIMIT,
-        allow_inf_nan=False,
-        description="right end of the x grid, included",
-        examples=[3.0],
-    )
-    num: int = Field(
-        settings.DEFAULT_NUM,
-        ge=settings.MIN_NUM,
-        le=settings.MAX_NUM,
-        description="number of evenly spaced points",
-        examples=[201],
-    )
+    x_min: float = Field(settings.DEFAULT_X_MIN, **X_MIN)
+    x_max: float = Field(settings.DEFAULT_X_MAX, **X_MAX)
+    num: int = Field(settings.DEFAULT_NUM, **NUM)
     derivative: bool = Field(True, description="include f'(x) as dy", examples=[True])
     method: Method = Field(
         Method.analytic, description="analytic (exact) or numeric (central difference)", examples=["numeric"]
     )
-    format: Format | None = Field(
-        None, description="json (default), csv or npy; overrides the Accept header", examples=["csv"]
-    )
-    decimals: int | None = Field(None, ge=1, le=17, description=DECIMALS, examples=[6])
+    format: Format | None = Field(None, **FORMAT)
+    decimals: int | None = Field(None, **DECIMALS)
 
 
 @router.get(
@@ -195,11 +169,7 @@ def _point_values(
     chosen: Format,
     decimals: int | None,
 ) -> Response:
-    x = np.asarray(body.x, dtype=np.float64)
-    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
-    if too_far.size:
-        i = int(too_far[0])
-        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
+    x = checked_points(body.x)
     y, dy = evaluate(activation, x, params, derivative=body.derivative, method=body.method)
     return columns_response(chosen, _meta(activation.name, params, body.method), _columns(x, y, dy), decimals)
 

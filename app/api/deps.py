@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
+import numpy as np
 from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -66,21 +67,27 @@ class XRange:
 
 _LIMIT = settings.MAX_ABS_X
 
+# The x grid's query parameters, for Query(...) here and Field(...) in a query model (app/api/query.py).
+X_MIN: dict[str, Any] = {
+    "ge": -_LIMIT,
+    "le": _LIMIT,
+    "allow_inf_nan": False,
+    "description": "left end of the x grid",
+    "examples": [-3.0],
+}
+X_MAX: dict[str, Any] = {**X_MIN, "description": "right end of the x grid, included", "examples": [3.0]}
+NUM: dict[str, Any] = {
+    "ge": settings.MIN_NUM,
+    "le": settings.MAX_NUM,
+    "description": "number of evenly spaced points",
+    "examples": [201],
+}
+
 
 async def get_range(
-    x_min: Annotated[
-        float, Query(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="left end of the x grid", examples=[-3.0])
-    ] = settings.DEFAULT_X_MIN,
-    x_max: Annotated[
-        float,
-        Query(
-            ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="right end of the x grid, included", examples=[3.0]
-        ),
-    ] = settings.DEFAULT_X_MAX,
-    num: Annotated[
-        int,
-        Query(ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points", examples=[201]),
-    ] = settings.DEFAULT_NUM,
+    x_min: Annotated[float, Query(**X_MIN)] = settings.DEFAULT_X_MIN,
+    x_max: Annotated[float, Query(**X_MAX)] = settings.DEFAULT_X_MAX,
+    num: Annotated[int, Query(**NUM)] = settings.DEFAULT_NUM,
 ) -> XRange:
     return checked_range(x_min, x_max, num)
 
@@ -93,6 +100,16 @@ def checked_range(x_min: float, x_max: float, num: int) -> XRange:
 
 
 RangeDep = Annotated[XRange, Depends(get_range)]
+
+
+def checked_points(given: list[float]) -> Array:
+    """The points of a request body as an array, or a 422 at the first one beyond ``MAX_ABS_X``."""
+    x = np.asarray(given, dtype=np.float64)
+    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
+    if too_far.size:
+        i = int(too_far[0])
+        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", given[i])
+    return x
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -173,7 +190,5 @@ async def get_function_params(request: Request, activation: ActivationDep) -> Pa
 
 ParamsDep = Annotated[Params, Depends(get_function_params)]
 
-FormatQuery = Annotated[
-    Format | None,
-    Query(alias="format", description="json (default), csv or npy; overrides the Accept header", examples=["csv"]),
-]
+FORMAT: dict[str, Any] = {"description": "json (default), csv or npy; overrides the Accept header", "examples": ["csv"]}
+FormatQuery = Annotated[Format | None, Query(alias="format", **FORMAT)]

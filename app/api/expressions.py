@@ -19,7 +19,7 @@ from app.render import Image, ImageOptions, Kink, render_function
 from app.schemas import ExpressionValuesRequest, ExpressionValuesResponse
 
 from .body import RawBody, json_body_openapi, parse_json_body
-from .deps import FormatQuery, RangeDep, StrictQuery, XRange, validation_error
+from .deps import FormatQuery, RangeDep, StrictQuery, XRange, checked_points, validation_error
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
 from .offload import BYTES_PER_POINT, run_sized
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
@@ -133,11 +133,7 @@ async def compute_expression_values(
     body = await run_sized(len(raw) // BYTES_PER_POINT, parse_json_body, ExpressionValuesRequest, request, raw)
     expression = compile_query(body.expr, ("body", "expr"))
     check_work([expression], len(body.x), ("body", "x"))
-    x = np.asarray(body.x, dtype=np.float64)
-    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
-    if too_far.size:
-        i = int(too_far[0])
-        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", body.x[i])
+    x = checked_points(body.x)
     return await run_sized(
         len(body.x) * expression.size,
         lambda: _values_response(chosen, expression, x, body.derivative, body.method, decimals),

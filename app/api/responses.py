@@ -44,8 +44,14 @@ TABULAR_RESPONSES: dict[int | str, dict[str, Any]] = {
     406: {"description": "The Accept header names no format this endpoint offers"},
 }
 
-DECIMALS = "round every number to this many decimal places (as Python's round) before encoding; shorter JSON and CSV"
-DecimalsQuery = Annotated[int | None, Query(ge=1, le=17, description=DECIMALS, examples=[6])]
+DECIMALS: dict[str, Any] = {
+    "ge": 1,
+    "le": 17,
+    "description": "round every number to this many decimal places (as Python's round) before encoding; "
+    "shorter JSON and CSV",
+    "examples": [6],
+}
+DecimalsQuery = Annotated[int | None, Query(**DECIMALS)]
 
 
 async def accept_json(request: Request) -> None:
