@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
+import orjson
 from fastapi import Request
 
 
@@ -64,6 +66,24 @@ class ResponseCache(Generic[Entry]):
     @property
     def nbytes(self) -> int:
         return self._bytes
+
+
+def canonical_json(key: Mapping[str, Any]) -> str:
+    """``key`` as sorted, compact JSON (dataclasses, enums and numpy values included): equal keys, equal text."""
+    return orjson.dumps(
+        key, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    ).decode()
+
+
+def revalidate(request: Request, canonical: str, max_age: int) -> tuple[dict[str, str], bool]:
+    """The caching headers of the answer whose key is ``canonical``, and whether the client already has it.
+
+    The headers allow public caching for ``max_age`` seconds and say that the answer varies with
+    the Accept header, which chooses the format when ``?format=`` does not.
+    """
+    etag = etag_for(canonical)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
+    return headers, not_modified(request, etag)
 
 
 def etag_for(canonical: str) -> str:

@@ -21,14 +21,13 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import matplotlib
-import orjson
 from fastapi import Depends, HTTPException, Query, Request, Response
 
 from app import __version__
 from app.config import settings
 from app.render import MEDIA_TYPES, Image, ImageFormat, ImageOptions, Theme
 
-from .cache import ResponseCache, etag_for, not_modified
+from .cache import ResponseCache, canonical_json, etag_for, not_modified, revalidate
 from .deps import RangeDep, XRange, validation_error
 from .limits import heavy_work
 
@@ -149,11 +148,10 @@ image_cache: ResponseCache[Image] = ResponseCache(settings.PLOT_CACHE_ENTRIES, s
 
 
 def canonical_key(key: Mapping[str, Any]) -> str:
-    """The key as sorted, compact JSON (dataclasses, enums and numpy values included)."""
+    """The plot's key as canonical JSON, with the versions that draw it."""
     if not any(isinstance(value, ImageOptions) for value in key.values()):
         raise TypeError("a plot key must include the ImageOptions it is drawn with")
-    options = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-    return orjson.dumps({"render": RENDER_VERSION, **key}, option=options).decode()
+    return canonical_json({"render": RENDER_VERSION, **key})
 
 
 def heavy_slot_unless_cached(key_dependency: Callable[..., Any]) -> Any:
@@ -191,14 +189,8 @@ def plot_response(
     ``filename`` (without extension) names the file a browser saves.
     """
     canonical = canonical_key(key)
-    etag = etag_for(canonical)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={settings.PLOT_MAX_AGE}",
-        # Without ?format= the Accept header chooses PNG or SVG.
-        "Vary": "Accept",
-    }
-    if not_modified(request, etag):
+    headers, unchanged = revalidate(request, canonical, settings.PLOT_MAX_AGE)
+    if unchanged:
         return Response(status_code=304, headers=headers)
     image = image_cache.get(canonical)
     if image is None:

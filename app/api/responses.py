@@ -19,7 +19,7 @@ from app.config import settings
 from app.core.functions import Array
 from app.core.rounding import round_half_even
 
-from .cache import ResponseCache, etag_for, not_modified
+from .cache import ResponseCache, canonical_json, revalidate
 from .offload import run_sized
 
 
@@ -141,15 +141,9 @@ async def cached_columns(
     ``key`` holds every canonical parameter of the answer, its format included; its hash is the
     strong ETag. ``encode`` runs in place or in a thread by the number of ``points`` it computes.
     """
-    canonical = orjson.dumps({"version": _NUMBERS_VERSION, **key}, option=_KEY_OPTIONS).decode()
-    etag = etag_for(canonical)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={settings.VALUES_MAX_AGE}",
-        # Without ?format= the Accept header chooses JSON, CSV or NPY.
-        "Vary": "Accept",
-    }
-    if not_modified(request, etag):
+    canonical = canonical_json({"version": _NUMBERS_VERSION, **key})
+    headers, unchanged = revalidate(request, canonical, settings.VALUES_MAX_AGE)
+    if unchanged:
         return Response(status_code=304, headers=headers)
     encoded = values_cache.get(canonical)
     if encoded is None:
@@ -160,7 +154,6 @@ async def cached_columns(
 
 # Part of every ETag: a new release, numpy or scipy may compute the same parameters differently.
 _NUMBERS_VERSION = f"{__version__}/{np.__version__}/{scipy.__version__}"
-_KEY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def _csv(columns: dict[str, Array]) -> bytes:
