@@ -98,20 +98,68 @@ async def get_network_plot_options(
 NetworkPlotOptionsDep = Annotated[ImageOptions, Depends(get_network_plot_options)]
 
 
-def _flow(
-    functions: list[Nonlinearity], depth: int, width: int, batch: int, init: Init, std: float, seed: int
-) -> list[analysis.Flow]:
-    _check_weights(depth, width)
-    n = len(functions)
+@dataclass(frozen=True)
+class FlowNetwork:
+    """The network of a gradient-flow request, shared by its JSON and plot routes."""
+
+    depth: int
+    width: int
+    init: Init
+    std: float
+    batch: int
+    seed: int
+
+    @property
+    def std_used(self) -> float | None:
+        return self.std if self.init is Init.normal else None
+
+    def resolved(self) -> dict[str, object]:
+        """The query parameters that reproduce it, std only where it is used."""
+        std = {} if self.std_used is None else {"std": self.std}
+        return {
+            "depth": self.depth,
+            "width": self.width,
+            "init": self.init.value,
+            **std,
+            "batch": self.batch,
+            "seed": self.seed,
+        }
+
+
+# The dependencies below only gather values: async, so they need no trip to the thread pool.
+async def get_flow_network(
+    depth: DepthQuery = 20,
+    width: WidthQuery = 64,
+    init: InitQuery = Init.he,
+    std: StdQuery = 1.0,
+    batch: BatchQuery = 256,
+    seed: SeedQuery = 0,
+) -> FlowNetwork:
+    return FlowNetwork(depth, width, init, std, batch, seed)
+
+
+FlowNetworkDep = Annotated[FlowNetwork, Depends(get_flow_network)]
+
+
+def _flow(functions: list[Nonlinearity], net: FlowNetwork) -> list[analysis.Flow]:
+    _check_weights(net.depth, net.width)
     check_limit(
         "batch",
-        depth * width * width * batch * n,
+        net.depth * net.width * net.width * net.batch * len(functions),
         settings.GRADIENT_FLOW_MAX_WORK,
         "GRADIENT_FLOW_MAX_WORK",
         "depth x width² x batch x number of f",
     )
-    check_evaluations(functions, depth * width * batch)
-    return analysis.gradient_flow(functions, depth=depth, width=width, batch=batch, init=init, std=std, seed=seed)
+    check_evaluations(functions, net.depth * net.width * net.batch)
+    return analysis.gradient_flow(
+        functions,
+        depth=net.depth,
+        width=net.width,
+        batch=net.batch,
+        init=net.init,
+        std=net.std,
+        seed=net.seed,
+    )
 
 
 @router.get(
@@ -121,16 +169,7 @@ def _flow(
     dependencies=[StrictQuery, JsonOnly, HeavySlot],
     summary="Gradient norm per layer of a random deep network, per function",
 )
-def read_gradient_flow(
-    request: Request,
-    functions: FunctionsDep,
-    depth: DepthQuery = 20,
-    width: WidthQuery = 64,
-    init: InitQuery = Init.he,
-    std: StdQuery = 1.0,
-    batch: BatchQuery = 256,
-    seed: SeedQuery = 0,
-) -> Response:
+def read_gradient_flow(request: Request, net: FlowNetworkDep, functions: FunctionsDep) -> Response:
     """Forward a N(0, 1) batch through a random network (zero biases) and backpropagate the gradient of sum(outputs).
 
     Layer 1 is nearest the input. `output_grad_norm` is |dL/dh_l| (the signal backpropagated
@@ -138,20 +177,17 @@ def read_gradient_flow(
     (|dL/dh_1| / |dL/dh_L|)^(1/(L-1)): below 1 the gradient vanishes towards the input.
     Every function gets the same weights and the same batch.
     """
-    flows = _flow(functions, depth, width, batch, init, std, seed)
-    resolved = {"f": [fn.name for fn in functions], "depth": depth, "width": width, "init": init.value}
-    resolved |= {"std": std} if init is Init.normal else {}
-    resolved |= {"batch": batch, "seed": seed}
+    flows = _flow(functions, net)
     return json_response(
         {
             "network": {
-                "depth": depth,
-                "width": width,
-                "batch": batch,
-                "init": init.value,
-                "init_rule": INIT_RULES[init],
-                "std": std if init is Init.normal else None,
-                "seed": seed,
+                "depth": net.depth,
+                "width": net.width,
+                "batch": net.batch,
+                "init": net.init.value,
+                "init_rule": INIT_RULES[net.init],
+                "std": net.std_used,
+                "seed": net.seed,
                 "inputs": "N(0, 1)",
                 "loss": "sum of the last layer's outputs (a unit gradient into every output)",
             },
@@ -167,7 +203,7 @@ def read_gradient_flow(
                 }
                 for flow in flows
             ],
-            "request": request_url(request, resolved),
+            "request": request_url(request, {"f": [fn.name for fn in functions], **net.resolved()}),
         }
     )
 
@@ -178,43 +214,23 @@ class FlowPlot:
 
     functions: list[Nonlinearity]
     options: ImageOptions
-    depth: int
-    width: int
-    init: Init
-    std: float
-    batch: int
-    seed: int
+    net: FlowNetwork
 
     def key(self) -> dict[str, object]:
-        std = self.std if self.init is Init.normal else None
-        network = [self.depth, self.width, self.init.value, std, self.batch, self.seed]
+        n = self.net
         return {
             "plot": "gradient-flow",
             "f": [f.name for f in self.functions],
-            "network": network,
+            "network": [n.depth, n.width, n.init.value, n.std_used, n.batch, n.seed],
             "options": self.options,
         }
 
 
-# The dependencies below only gather values: async, so they need no trip to the thread pool.
-async def get_flow_plot(
-    functions: FunctionsDep,
-    options: NetworkPlotOptionsDep,
-    depth: DepthQuery = 20,
-    width: WidthQuery = 64,
-    init: InitQuery = Init.he,
-    std: StdQuery = 1.0,
-    batch: BatchQuery = 256,
-    seed: SeedQuery = 0,
-) -> FlowPlot:
-    return FlowPlot(functions, options, depth, width, init, std, batch, seed)
+async def get_flow_plot(net: FlowNetworkDep, functions: FunctionsDep, options: NetworkPlotOptionsDep) -> FlowPlot:
+    return FlowPlot(functions, options, net)
 
 
 FlowPlotDep = Annotated[FlowPlot, Depends(get_flow_plot)]
-
-
-async def flow_plot_key(plot: FlowPlotDep) -> dict[str, object]:
-    return plot.key()
 
 
 @router.get(
@@ -225,19 +241,19 @@ async def flow_plot_key(plot: FlowPlotDep) -> dict[str, object]:
     summary="Plot the gradient norm per layer, one line per function",
 )
 def read_gradient_flow_plot(
-    request: Request, plot: FlowPlotDep, slot: Annotated[None, heavy_slot_unless_cached(flow_plot_key)]
+    request: Request, plot: FlowPlotDep, slot: Annotated[None, heavy_slot_unless_cached(get_flow_plot)]
 ) -> Response:
     """|dL/dh_l| against layer l on a log scale: the picture of a vanishing (or exploding) gradient."""
-    p = plot
+    net = plot.net
 
     def render() -> Any:
-        flows = _flow(p.functions, p.depth, p.width, p.batch, p.init, p.std, p.seed)
-        layers = np.arange(1, p.depth + 1, dtype=np.float64)
+        flows = _flow(plot.functions, net)
+        layers = np.arange(1, net.depth + 1, dtype=np.float64)
         lines = [Line(flow.label, layers, _array(flow.output_grad_norm)) for flow in flows]
-        title = f"Gradient norm per layer ({p.depth} x {p.width}, {p.init.value} init)"
+        title = f"Gradient norm per layer ({net.depth} x {net.width}, {net.init.value} init)"
         return render_lines(
             lines,
-            options=p.options,
+            options=plot.options,
             title=title,
             xlabel="layer (1 = input side)",
             ylabel="|dL/dh|",
@@ -245,7 +261,7 @@ def read_gradient_flow_plot(
             integer_x=True,
         )
 
-    return plot_response(request, p.key(), render, filename="gradient-flow")
+    return plot_response(request, plot.key(), render, filename="gradient-flow")
 
 
 def _array(values: list[float | None]) -> np.ndarray:
@@ -264,46 +280,86 @@ CheckpointsQuery = Annotated[
 ]
 
 
-def _train(
-    functions: list[Nonlinearity],
-    depth: int,
-    width: int,
-    batch: int,
-    steps: int,
-    lr: float,
-    init: Init,
-    std: float,
-    seed: int,
-    checkpoints: int,
-) -> list[analysis.DeadRun]:
-    _check_weights(depth, width)
+@dataclass(frozen=True)
+class Training:
+    """The network and training of a dead-units request, shared by its JSON and plot routes."""
+
+    depth: int
+    width: int
+    lr: float
+    steps: int
+    batch: int
+    init: Init
+    std: float
+    seed: int
+    checkpoints: int
+
+    @property
+    def std_used(self) -> float | None:
+        return self.std if self.init is Init.normal else None
+
+    def resolved(self) -> dict[str, object]:
+        """The query parameters that reproduce it, std only where it is used."""
+        std = {} if self.std_used is None else {"std": self.std}
+        return {
+            "depth": self.depth,
+            "width": self.width,
+            "lr": self.lr,
+            "steps": self.steps,
+            "batch": self.batch,
+            "init": self.init.value,
+            **std,
+            "seed": self.seed,
+            "checkpoints": self.checkpoints,
+        }
+
+
+async def get_training(
+    depth: DepthQuery = 4,
+    width: WidthQuery = 64,
+    lr: LrQuery = 0.5,
+    steps: StepsQuery = 200,
+    batch: BatchQuery = 64,
+    init: InitQuery = Init.he,
+    std: StdQuery = 1.0,
+    seed: SeedQuery = 0,
+    checkpoints: CheckpointsQuery = 20,
+) -> Training:
+    return Training(depth, width, lr, steps, batch, init, std, seed, checkpoints)
+
+
+TrainingDep = Annotated[Training, Depends(get_training)]
+
+
+def _train(functions: list[Nonlinearity], t: Training) -> list[analysis.DeadRun]:
+    _check_weights(t.depth, t.width)
     n = len(functions)
     check_limit(
         "steps",
-        depth * steps * n,
+        t.depth * t.steps * n,
         settings.DEAD_UNITS_MAX_LAYER_STEPS,
         "DEAD_UNITS_MAX_LAYER_STEPS",
         "depth x steps x number of f",
     )
     check_limit(
         "steps",
-        depth * width * width * batch * steps * n,
+        t.depth * t.width * t.width * t.batch * t.steps * n,
         settings.DEAD_UNITS_MAX_WORK,
         "DEAD_UNITS_MAX_WORK",
         "depth x width² x batch x steps x number of f",
     )
-    check_evaluations(functions, depth * width * batch * steps)
+    check_evaluations(functions, t.depth * t.width * t.batch * t.steps)
     return analysis.dead_units(
         functions,
-        depth=depth,
-        width=width,
-        batch=batch,
-        steps=steps,
-        lr=lr,
-        init=init,
-        std=std,
-        seed=seed,
-        checkpoints=min(checkpoints, steps),
+        depth=t.depth,
+        width=t.width,
+        batch=t.batch,
+        steps=t.steps,
+        lr=t.lr,
+        init=t.init,
+        std=t.std,
+        seed=t.seed,
+        checkpoints=min(t.checkpoints, t.steps),
     )
 
 
@@ -314,44 +370,30 @@ def _train(
     dependencies=[StrictQuery, JsonOnly, HeavySlot],
     summary="Fraction of dead units while a network trains with plain SGD, per function",
 )
-def read_dead_units(
-    request: Request,
-    functions: TrainingFunctionsDep,
-    depth: DepthQuery = 4,
-    width: WidthQuery = 64,
-    lr: LrQuery = 0.5,
-    steps: StepsQuery = 200,
-    batch: BatchQuery = 64,
-    init: InitQuery = Init.he,
-    std: StdQuery = 1.0,
-    seed: SeedQuery = 0,
-    checkpoints: CheckpointsQuery = 20,
-) -> Response:
+def read_dead_units(request: Request, training: TrainingDep, functions: TrainingFunctionsDep) -> Response:
     """Train on a small regression task; at each checkpoint, count units whose output is 0 on a whole probe batch.
 
     Dead units get no gradient and never come back. Training stops at the first step whose
     weights are not finite (`diverged_at_step`).
     """
-    runs = _train(functions, depth, width, batch, steps, lr, init, std, seed, checkpoints)
-    resolved = {"f": [fn.name for fn in functions], "depth": depth, "width": width, "lr": lr, "steps": steps}
-    resolved |= {"batch": batch, "init": init.value, **({"std": std} if init is Init.normal else {})}
-    resolved |= {"seed": seed, "checkpoints": checkpoints}
+    t = training
+    runs = _train(functions, t)
     return json_response(
         {
             "network": {
-                "depth": depth,
-                "width": width,
+                "depth": t.depth,
+                "width": t.width,
                 "inputs": TASK_INPUTS,
-                "init": init.value,
-                "init_rule": INIT_RULES[init],
-                "std": std if init is Init.normal else None,
-                "seed": seed,
+                "init": t.init.value,
+                "init_rule": INIT_RULES[t.init],
+                "std": t.std_used,
+                "seed": t.seed,
             },
             "training": {
                 "optimizer": "plain SGD: no momentum, no weight decay, a fresh batch each step",
-                "lr": lr,
-                "steps": steps,
-                "batch": batch,
+                "lr": t.lr,
+                "steps": t.steps,
+                "batch": t.batch,
                 "task": TASK,
                 "dead": "a unit whose output is exactly 0 for every input of a fixed probe batch of the same size",
             },
@@ -369,7 +411,7 @@ def read_dead_units(
                 }
                 for run in runs
             ],
-            "request": request_url(request, resolved),
+            "request": request_url(request, {"f": [fn.name for fn in functions], **t.resolved()}),
         }
     )
 
@@ -380,49 +422,26 @@ class DeadPlot:
 
     functions: list[Nonlinearity]
     options: ImageOptions
-    depth: int
-    width: int
-    lr: float
-    steps: int
-    batch: int
-    init: Init
-    std: float
-    seed: int
-    checkpoints: int
+    training: Training
 
     def key(self) -> dict[str, object]:
-        std = self.std if self.init is Init.normal else None
-        network = [self.depth, self.width, self.lr, self.steps, self.batch, self.init.value, std, self.seed]
+        t = self.training
         return {
             "plot": "dead-units",
             "f": [f.name for f in self.functions],
-            "network": network,
-            "checkpoints": self.checkpoints,
+            "network": [t.depth, t.width, t.lr, t.steps, t.batch, t.init.value, t.std_used, t.seed],
+            "checkpoints": t.checkpoints,
             "options": self.options,
         }
 
 
 async def get_dead_plot(
-    options: NetworkPlotOptionsDep,
-    functions: TrainingFunctionsDep,
-    depth: DepthQuery = 4,
-    width: WidthQuery = 64,
-    lr: LrQuery = 0.5,
-    steps: StepsQuery = 200,
-    batch: BatchQuery = 64,
-    init: InitQuery = Init.he,
-    std: StdQuery = 1.0,
-    seed: SeedQuery = 0,
-    checkpoints: CheckpointsQuery = 20,
+    training: TrainingDep, options: NetworkPlotOptionsDep, functions: TrainingFunctionsDep
 ) -> DeadPlot:
-    return DeadPlot(functions, options, depth, width, lr, steps, batch, init, std, seed, checkpoints)
+    return DeadPlot(functions, options, training)
 
 
 DeadPlotDep = Annotated[DeadPlot, Depends(get_dead_plot)]
-
-
-async def dead_plot_key(plot: DeadPlotDep) -> dict[str, object]:
-    return plot.key()
 
 
 @router.get(
@@ -433,22 +452,22 @@ async def dead_plot_key(plot: DeadPlotDep) -> dict[str, object]:
     summary="Plot the fraction of dead units against the training step",
 )
 def read_dead_units_plot(
-    request: Request, plot: DeadPlotDep, slot: Annotated[None, heavy_slot_unless_cached(dead_plot_key)]
+    request: Request, plot: DeadPlotDep, slot: Annotated[None, heavy_slot_unless_cached(get_dead_plot)]
 ) -> Response:
     """Dead fraction (all layers together) against the SGD step, one line per function."""
-    p = plot
+    t = plot.training
 
     def render() -> Any:
-        runs = _train(p.functions, p.depth, p.width, p.batch, p.steps, p.lr, p.init, p.std, p.seed, p.checkpoints)
+        runs = _train(plot.functions, t)
         lines = [
             Line(_run_label(run), np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs
         ]
-        title = f"Dead units, SGD at lr {p.lr:g} ({p.depth} x {p.width}, {p.init.value} init)"
+        title = f"Dead units, SGD at lr {t.lr:g} ({t.depth} x {t.width}, {t.init.value} init)"
         return render_lines(
-            lines, options=p.options, title=title, xlabel="step", ylabel="fraction of units dead", integer_x=True
+            lines, options=plot.options, title=title, xlabel="step", ylabel="fraction of units dead", integer_x=True
         )
 
-    return plot_response(request, p.key(), render, filename="dead-units")
+    return plot_response(request, plot.key(), render, filename="dead-units")
 
 
 def _run_label(run: analysis.DeadRun) -> str:

@@ -50,7 +50,7 @@ class FunctionPlot:
         }
 
 
-# The two dependencies below only gather values: async, so they need no trip to the thread pool.
+# The dependency below only gathers values: async, so it needs no trip to the thread pool.
 async def get_function_plot(
     activation: ActivationDep,
     x_range: PlotRangeDep,
@@ -68,10 +68,6 @@ async def get_function_plot(
 FunctionPlotDep = Annotated[FunctionPlot, Depends(get_function_plot)]
 
 
-async def function_plot_key(plot: FunctionPlotDep) -> dict[str, object]:
-    return plot.key()
-
-
 @router.get(
     "/{name}/plot",
     response_class=Response,
@@ -81,7 +77,7 @@ async def function_plot_key(plot: FunctionPlotDep) -> dict[str, object]:
 def read_plot(
     request: Request,
     plot: FunctionPlotDep,
-    slot: Annotated[None, heavy_slot_unless_cached(function_plot_key)],
+    slot: Annotated[None, heavy_slot_unless_cached(get_function_plot)],
 ) -> Response:
     """PNG (default) or SVG of f titled with its name over f' titled "Derivative of ...", kinks marked."""
     return plot_response(

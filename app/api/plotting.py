@@ -9,16 +9,16 @@ x grid), builds a key of everything that changes the picture, and returns
 
 The key must hold canonical values only (names and parameters resolved, defaults filled
 in) and the :class:`ImageOptions`, so equal pictures share one ETag and one cache entry.
-A route that builds its key in a dependency can take its heavy-work slot with
-``heavy_slot_unless_cached(key_dependency)`` instead of ``HeavySlot``: cached plots and
-304s then never queue behind renders (see ``app/api/plots.py``).
+A route whose parameters a dependency gathers into an object with a ``key()`` method can take
+its heavy-work slot with ``heavy_slot_unless_cached(plot_dependency)`` instead of ``HeavySlot``:
+cached plots and 304s then never queue behind renders (see ``app/api/plots.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import matplotlib
 from fastapi import Depends, HTTPException, Query, Request, Response
@@ -154,22 +154,30 @@ def canonical_key(key: Mapping[str, Any]) -> str:
     return canonical_json({"render": RENDER_VERSION, **key})
 
 
-def heavy_slot_unless_cached(key_dependency: Callable[..., Any]) -> Any:
+class KeyedPlot(Protocol):
+    def key(self) -> Mapping[str, Any]:
+        """The plot's key: the same one its route passes to :func:`plot_response`."""
+        ...
+
+
+def heavy_slot_unless_cached(plot_dependency: Callable[..., KeyedPlot]) -> Any:
     """Like ``HeavySlot``, but a plot the client or the cache already has takes no slot.
 
-    ``key_dependency`` builds the plot's key from the request (the same key the route passes
-    to :func:`plot_response`), so a repeated plot is answered without queueing behind renders::
+    ``plot_dependency`` gathers the plot's parameters from the request into an object whose
+    ``key()`` is the plot's key, so a repeated plot is answered without queueing behind renders::
 
-        ThingSlot = Annotated[None, heavy_slot_unless_cached(thing_plot_key)]
+        ThingSlot = Annotated[None, heavy_slot_unless_cached(get_thing_plot)]
 
         @router.get(..., responses={**IMAGE_RESPONSES, **BUSY_RESPONSES})
-        def read_thing_plot(request: Request, thing: ThingDep, slot: ThingSlot) -> Response: ...
+        def read_thing_plot(request: Request, thing: ThingPlotDep, slot: ThingSlot) -> Response: ...
+
+    FastAPI computes ``plot_dependency`` once per request, for the slot and the route alike.
     """
 
     # A default, not Annotated[...]: the annotation is a string (postponed evaluation) that
-    # could not name key_dependency, a local of this function.
-    async def slot(request: Request, key: Mapping[str, Any] = Depends(key_dependency)) -> AsyncIterator[None]:
-        canonical = canonical_key(key)
+    # could not name plot_dependency, a local of this function.
+    async def slot(request: Request, plot: KeyedPlot = Depends(plot_dependency)) -> AsyncIterator[None]:
+        canonical = canonical_key(plot.key())
         if not_modified(request, etag_for(canonical)) or image_cache.get(canonical) is not None:
             yield
             return
