@@ -189,42 +189,35 @@ def _texts_inside(figure: Figure) -> list[str]:
     return outside
 
 
+@pytest.fixture
+def clipped(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """For each figure encoded from here on, the texts drawn outside it."""
+    found: list[list[str]] = []
+    encode = charts.encode
+
+    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
+        drawn = encode(figure, options, title)
+        found.append(_texts_inside(figure))
+        return drawn
+
+    monkeypatch.setattr(charts, "encode", checked)
+    return found
+
+
 @pytest.mark.parametrize(
     ("width", "height"), [(100, 100), (100, 4000), (4000, 100), (640, 480), (1600, 400), (400, 1600), (150, 120)]
 )
 @pytest.mark.parametrize(
     ("label", "scale_y"), [("Leaky ReLU (negative_slope=0.01)", 1.0), ("ReLU", 1e6), ("ReLU", 1e-7), ("ReLU", -3e5)]
 )
-def test_no_text_is_clipped(
-    monkeypatch: pytest.MonkeyPatch, width: int, height: int, label: str, scale_y: float
-) -> None:
-    clipped: list[list[str]] = []
-    encode = charts.encode
-
-    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
-        drawn = encode(figure, options, title)
-        clipped.append(_texts_inside(figure))
-        return drawn
-
-    monkeypatch.setattr(charts, "encode", checked)
+def test_no_text_is_clipped(clipped: list[list[str]], width: int, height: int, label: str, scale_y: float) -> None:
     x = np.linspace(-1e5, 3e5, 50)
     render_function(x, np.maximum(x, 0) * scale_y, (x > 0) * scale_y, label=label, options=ImageOptions(width, height))
     assert clipped == [[]]
 
 
 @pytest.mark.parametrize(("width", "height"), [(100, 100), (640, 480), (100, 1000), (1200, 150)])
-def test_no_text_is_clipped_in_overlays_and_line_charts(
-    monkeypatch: pytest.MonkeyPatch, width: int, height: int
-) -> None:
-    clipped: list[list[str]] = []
-    encode = charts.encode
-
-    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
-        drawn = encode(figure, options, title)
-        clipped.append(_texts_inside(figure))
-        return drawn
-
-    monkeypatch.setattr(charts, "encode", checked)
+def test_no_text_is_clipped_in_overlays_and_line_charts(clipped: list[list[str]], width: int, height: int) -> None:
     options = ImageOptions(width, height)
     long = "a rather long expression: 2 * sigmoid(2 * x) - 1 + 0 * softplus(x, beta=3)"
     curves = [Curve(long, np.tanh(X), 1 - np.tanh(X) ** 2), Curve("ReLU", np.maximum(X, 0), (X > 0) * 1.0)]
@@ -249,16 +242,7 @@ EXTREMES = {
 
 
 @pytest.mark.parametrize("name", EXTREMES)
-def test_extreme_values_draw_without_errors_or_clipped_text(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    clipped: list[list[str]] = []
-    encode = charts.encode
-
-    def checked(figure: Figure, options: ImageOptions, title: str) -> object:
-        drawn = encode(figure, options, title)
-        clipped.append(_texts_inside(figure))
-        return drawn
-
-    monkeypatch.setattr(charts, "encode", checked)
+def test_extreme_values_draw_without_errors_or_clipped_text(clipped: list[list[str]], name: str) -> None:
     values = EXTREMES[name]
     x = np.linspace(-1e6, 1e6, values.size)
     for fmt in ImageFormat:
