@@ -47,7 +47,9 @@ from .responses import (
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
 
-_CATALOGUE = [registry.metadata(a) for a in registry.ACTIVATIONS]
+# Metadata never changes: built once, at import.
+_METADATA = {a.name: registry.metadata(a) for a in registry.ACTIVATIONS}
+_CATALOGUE = list(_METADATA.values())
 
 
 class ValuesQuery(BaseModel):
@@ -87,7 +89,7 @@ async def list_activations() -> Response:
 )
 async def read_activation(activation: ActivationDep) -> Response:
     """One function's metadata; any alias or capitalisation finds it."""
-    return json_response(registry.metadata(activation))
+    return json_response(_METADATA[activation.name])
 
 
 @router.get(
