@@ -182,10 +182,14 @@ print(json.dumps([asgi_ms(app, url + "&format=npy", 40, cold=True), asgi_ms(app,
 """
 
 
+ROOT = Path(__file__).resolve().parent.parent
+# The environment `make run` exports (glibc's allocator settings): every benchmark server runs with it.
+RUN_ENVIRONMENT = dict(re.findall(r"^run: export (\w+) = (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE))
+
+
 def allocator_table() -> list[str]:
     """Big answers under glibc's defaults, the earlier 128 KiB mmap threshold, and `make run`'s settings."""
-    root = Path(__file__).resolve().parent.parent
-    made = dict(re.findall(r"^run: export (\w+) = (\S+)$", (root / "Makefile").read_text(), re.MULTILINE))
+    made = RUN_ENVIRONMENT
     settings = [
         ("glibc's defaults", {}),
         ("2 arenas, mmap and trim from 128 KiB", {"MALLOC_ARENA_MAX": "2", **dict.fromkeys(_THRESHOLDS, "131072")}),
@@ -195,7 +199,7 @@ def allocator_table() -> list[str]:
     for label, extra in settings:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")} | extra
         out = subprocess.run(
-            [sys.executable, "-c", _ALLOCATOR_PROBE, str(root)], env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", _ALLOCATOR_PROBE, str(ROOT)], env=env, capture_output=True, text=True, check=True
         )
         npy, text = json.loads(out.stdout.strip().splitlines()[-1])
         lines.append(f"| {label} | {npy:.2f} ms | {text:.2f} ms |")

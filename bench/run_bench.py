@@ -51,10 +51,6 @@ SERVERS = {
 }
 
 
-# Every server runs with the environment `make run` exports (the allocator's settings).
-RUN_ENVIRONMENT = dict(re.findall(r"^run: export (\w+) = (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE))
-
-
 @dataclass(frozen=True)
 class Case:
     label: str
@@ -198,7 +194,7 @@ def serve(app: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"] + (["--workers", str(workers)] if workers > 1 else [])
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env={**os.environ, **RUN_ENVIRONMENT})
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env={**os.environ, **micro.RUN_ENVIRONMENT})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
