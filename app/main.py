@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.api import activations, analysis, compare, docs, errors, explorer, expressions, health, limits, plots
+from app.api.direct import serve_directly
 from app.api.responses import install_gzip
 from app.config import settings
 
@@ -45,5 +46,7 @@ app.include_router(expressions.router)
 app.include_router(compare.router)
 app.include_router(analysis.function_router)
 app.include_router(analysis.router)
+# The hottest small request, a values answer, skips FastAPI's routing and parameter solving.
+serve_directly(app, activations.router, activations.read_values)
 docs.install(app)
 explorer.install(app)

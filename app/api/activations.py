@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import numpy as np
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +37,7 @@ from .responses import (
     DECIMALS,
     JSON_ONLY_RESPONSES,
     TABULAR_RESPONSES,
+    AnswerKey,
     DecimalsQuery,
     Encoded,
     Format,
@@ -43,6 +47,7 @@ from .responses import (
     encode_columns,
     json_response,
     negotiate,
+    negotiate_accept,
 )
 
 router = APIRouter(prefix="/v1/activations", tags=["activations"])
@@ -108,26 +113,52 @@ async def read_values(request: Request, name: NamePath) -> Response:
     (`?negative_slope=0.2`); unknown names are rejected. The answer carries an `ETag`
     and may be cached; `If-None-Match` with it gets a 304.
     """
+    grid = _grid_request(name, request.scope["query_string"], request.headers.get("accept", ""))
+    return await cached_columns(request, grid.key, grid.query.num, grid.encode)
+
+
+@dataclass(frozen=True)
+class _GridRequest:
+    """A valid GET values request: what to compute, and its answer's cache key."""
+
+    activation: registry.Activation
+    x_range: XRange
+    params: registry.Params
+    query: ValuesQuery
+    chosen: Format
+    key: AnswerKey
+
+    def encode(self) -> Encoded:
+        x = self.x_range.points()
+        y, dy = evaluate(self.activation, x, self.params, derivative=self.query.derivative, method=self.query.method)
+        meta = _meta(self.activation.name, self.params, self.query.method)
+        return encode_columns(self.chosen, meta, _columns(x, y, dy), self.query.decimals)
+
+
+# A pure function of its arguments (an invalid request raises, and is not kept): a client
+# repeating a request skips its validation and the hashing of its key.
+@functools.lru_cache(maxsize=settings.VALUES_CACHE_ENTRIES)
+def _grid_request(name: str, query_string: bytes, accept: str) -> _GridRequest:
     activation = registry.get(name)
-    query = parse_query(ValuesQuery, request)
+    query = parse_query(ValuesQuery, query_string)
     x_range = checked_range(query.x_min, query.x_max, query.num)
     try:
         params = activation.resolve_params(query.model_extra or {})
     except registry.ParamError as exc:
         raise param_error(exc) from None
-    chosen = negotiate(request, query.format)
-    key = {
-        "values": activation.name,
-        "params": params,
-        "x": x_range,
-        "derivative": query.derivative,
-        "method": query.method,
-        "format": chosen,
-        "decimals": query.decimals,
-    }
-    return await cached_columns(
-        request, key, query.num, lambda: _grid_values(activation, x_range, params, query, chosen)
+    chosen = negotiate_accept(accept, query.format)
+    key = AnswerKey.of(
+        {
+            "values": activation.name,
+            "params": params,
+            "x": x_range,
+            "derivative": query.derivative,
+            "method": query.method,
+            "format": chosen,
+            "decimals": query.decimals,
+        }
     )
+    return _GridRequest(activation, x_range, params, query, chosen, key)
 
 
 @router.post(
@@ -153,15 +184,6 @@ async def compute_values(
     except registry.ParamError as exc:
         raise param_error(exc, ("body", "params")) from None
     return await run_sized(len(body.x), _point_values, activation, body, params, chosen, decimals)
-
-
-def _grid_values(
-    activation: registry.Activation, x_range: XRange, params: registry.Params, query: ValuesQuery, chosen: Format
-) -> Encoded:
-    x = x_range.points()
-    y, dy = evaluate(activation, x, params, derivative=query.derivative, method=query.method)
-    meta = _meta(activation.name, params, query.method)
-    return encode_columns(chosen, meta, _columns(x, y, dy), query.decimals)
 
 
 def _point_values(

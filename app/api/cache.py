@@ -75,13 +75,12 @@ def canonical_json(key: Mapping[str, Any]) -> str:
     ).decode()
 
 
-def revalidate(request: Request, canonical: str, max_age: int) -> tuple[dict[str, str], bool]:
-    """The caching headers of the answer whose key is ``canonical``, and whether the client already has it.
+def revalidate(request: Request, etag: str, max_age: int) -> tuple[dict[str, str], bool]:
+    """The caching headers of the answer tagged ``etag``, and whether the client already has it.
 
     The headers allow public caching for ``max_age`` seconds and say that the answer varies with
     the Accept header, which chooses the format when ``?format=`` does not.
     """
-    etag = etag_for(canonical)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
     return headers, not_modified(request, etag)
 

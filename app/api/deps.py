@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
 
 from app.config import settings
 from app.core import registry
@@ -154,8 +155,15 @@ def reject_repeated_query(request: Request) -> None:
     lists = _lists.get(id(route))
     if lists is None:
         lists = _lists[id(route)] = frozenset(_list_query_names(route.dependant))
-    for key in request.query_params:
-        count = len(request.query_params.getlist(key))
+    reject_repeated(request.query_params, lists)
+
+
+def reject_repeated(query: QueryParams, lists: frozenset[str] = frozenset()) -> None:
+    """422 for a name given more than once in ``query``, unless it is one of ``lists``."""
+    if len(query) == len(query.multi_items()):
+        return
+    for key in query:
+        count = len(query.getlist(key))
         if count > 1 and key not in lists:
             raise validation_error(("query", key), f"{key[:40]} is given {count} times; give it once")
 

@@ -197,7 +197,7 @@ def plot_response(
     ``filename`` (without extension) names the file a browser saves.
     """
     canonical = canonical_key(key)
-    headers, unchanged = revalidate(request, canonical, settings.PLOT_MAX_AGE)
+    headers, unchanged = revalidate(request, etag_for(canonical), settings.PLOT_MAX_AGE)
     if unchanged:
         return Response(status_code=304, headers=headers)
     image = image_cache.get(canonical)

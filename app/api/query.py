@@ -11,21 +11,25 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import QueryParams
 
 from .body import self_contained_schema
-from .deps import reject_repeated_query
+from .deps import reject_repeated
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def parse_query(model: type[Model], request: Request) -> Model:
-    """The query string as ``model`` (names it does not declare land in ``model_extra``), or a 422."""
-    reject_repeated_query(request)
+def parse_query(model: type[Model], query_string: bytes | str) -> Model:
+    """The query string as ``model`` (names it does not declare land in ``model_extra``), or a 422.
+
+    Every name takes one value: one given twice is a 422 too.
+    """
+    query = QueryParams(query_string)
+    reject_repeated(query)
     try:
-        return model.model_validate(dict(request.query_params))
+        return model.model_validate(dict(query))
     except ValidationError as exc:
         errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None

@@ -19,7 +19,7 @@ from app.config import settings
 from app.core.functions import Array
 from app.core.rounding import round_half_even
 
-from .cache import ResponseCache, canonical_json, revalidate
+from .cache import ResponseCache, canonical_json, etag_for, revalidate
 from .offload import run_sized
 
 
@@ -70,9 +70,14 @@ JSON_ONLY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def negotiate(request: Request, requested: Format | None) -> Format:
     """The format asked for with ?format=, else the first acceptable one; 406 if none."""
+    return negotiate_accept(request.headers.get("accept", ""), requested)
+
+
+def negotiate_accept(accept: str, requested: Format | None) -> Format:
+    """The format asked for with ?format=, else the first the Accept header ``accept`` allows; 406 if none."""
     if requested is not None:
         return requested
-    accept = request.headers.get("accept", "").lower()
+    accept = accept.lower()
     if not accept.strip():
         return Format.json
     ranges = [part.split(";")[0].strip() for part in accept.split(",")]
@@ -133,22 +138,32 @@ CACHED_RESPONSES: dict[int | str, dict[str, Any]] = {
 values_cache: ResponseCache[Encoded] = ResponseCache(settings.VALUES_CACHE_ENTRIES, settings.VALUES_CACHE_BYTES)
 
 
-async def cached_columns(
-    request: Request, key: Mapping[str, Any], points: int, encode: Callable[[], Encoded]
-) -> Response:
+@dataclass(frozen=True)
+class AnswerKey:
+    """A cached answer's identity: its canonical parameters as text, and the strong ETag made from them."""
+
+    canonical: str
+    etag: str
+
+    @classmethod
+    def of(cls, key: Mapping[str, Any]) -> AnswerKey:
+        """``key`` holds every canonical parameter of the answer, its format included."""
+        canonical = canonical_json({"version": _NUMBERS_VERSION, **key})
+        return cls(canonical, etag_for(canonical))
+
+
+async def cached_columns(request: Request, key: AnswerKey, points: int, encode: Callable[[], Encoded]) -> Response:
     """The answer for ``key``: 304 if the client has it, from the cache if made before, else ``encode()``.
 
-    ``key`` holds every canonical parameter of the answer, its format included; its hash is the
-    strong ETag. ``encode`` runs in place or in a thread by the number of ``points`` it computes.
+    ``encode`` runs in place or in a thread by the number of ``points`` it computes.
     """
-    canonical = canonical_json({"version": _NUMBERS_VERSION, **key})
-    headers, unchanged = revalidate(request, canonical, settings.VALUES_MAX_AGE)
+    headers, unchanged = revalidate(request, key.etag, settings.VALUES_MAX_AGE)
     if unchanged:
         return Response(status_code=304, headers=headers)
-    encoded = values_cache.get(canonical)
+    encoded = values_cache.get(key.canonical)
     if encoded is None:
         encoded = await run_sized(points, encode)
-        values_cache.put(canonical, encoded)
+        values_cache.put(key.canonical, encoded)
     return Response(encoded.data, media_type=encoded.media_type, headers=headers)
 
 
