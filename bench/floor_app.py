@@ -1,4 +1,4 @@
-"""The service's own app plus two no-op routes, `def` and `async def`: what FastAPI and uvicorn cost.
+"""The service's own app plus no-op routes, `def` and `async def`: what FastAPI and uvicorn cost.
 
 The routes are added here rather than behind a setting in ``app.main`` so the public app never carries
 them; they pass through the same middleware and exception handlers as every real route, and come
@@ -6,7 +6,8 @@ first in the routing table.
 """
 
 import orjson
-from fastapi import Response
+from fastapi import Request, Response
+from starlette.routing import Route
 
 from app.api.deps import NamePath
 from app.core.evaluate import grid
@@ -47,6 +48,12 @@ async def floor_values_shaped(name: NamePath) -> Response:
     return Response(_VALUES_LIKE, media_type="application/json", headers=_VALUES_HEADERS)
 
 
+async def floor_values_direct(request: Request) -> Response:
+    """The same, served as the values route is (app/api/direct.py): a plain route, no FastAPI operation."""
+    return Response(_VALUES_LIKE, media_type="application/json", headers=_VALUES_HEADERS)
+
+
 # First in the routing table: the floor pays the least routing any route of the app can.
 _floor = [route for route in app.router.routes if getattr(route, "tags", None) == ["bench"]]
+_floor.append(Route("/bench/floor-direct/{name}/values", floor_values_direct, methods=["GET"]))
 app.router.routes[:] = _floor + [route for route in app.router.routes if route not in _floor]
