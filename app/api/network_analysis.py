@@ -373,8 +373,9 @@ def _train(functions: list[Nonlinearity], t: Training) -> list[analysis.DeadRun]
 def read_dead_units(request: Request, training: TrainingDep, functions: TrainingFunctionsDep) -> Response:
     """Train on a small regression task; at each checkpoint, count units whose output is 0 on a whole probe batch.
 
-    Dead units get no gradient and never come back. Training stops at the first step whose
-    weights are not finite (`diverged_at_step`).
+    A dead unit gets no gradient through its own weights; only a change in the layers below it,
+    or a training input unlike the probe batch, can bring it back, so the fraction can fall as
+    well as rise. Training stops at the first step whose weights are not finite (`diverged_at_step`).
     """
     t = training
     runs = _train(functions, t)
