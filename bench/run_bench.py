@@ -66,7 +66,6 @@ SLOPE = "negative_slope=0.01"
 X_MAX = "x_max=5"
 CASES = [
     Case("floor: no-op `def` route", "service", "/bench/floor"),
-    Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
     Case(
         "floor: no-op `async def` route with a path parameter, sending a values answer's bytes and headers",
         "service",
@@ -78,6 +77,8 @@ CASES = [
         "service",
         "/bench/floor-direct/sigmoid/values",
     ),
+    # Next to the values rows it is compared with, so that both see the machine alike.
+    Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
     Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
     Case("values num=100, JSON, cold (new x_max each time)", "service", f"{VALUES}?num=100", cold=X_MAX),
     Case("values num=100, JSON", "straightforward", f"{VALUES}?num=100"),
@@ -108,11 +109,11 @@ CASES = [
     Case("POST 100,000 points, JSON", "service", VALUES, post=True),
     Case("POST 100,000 points, JSON", "straightforward", VALUES, post=True),
     Case("plot cold (new negative_slope each time)", "service", PLOT, cold=SLOPE),
-    Case("plot cold (new negative_slope each time)", "straightforward", PLOT, cold=SLOPE),
     Case("plot cold (new negative_slope each time)", "service, 2 workers", PLOT, cold=SLOPE),
+    Case("plot cold (new negative_slope each time)", "straightforward", PLOT, cold=SLOPE),
     Case("plot repeated", "service", PLOT),
-    Case("plot repeated", "straightforward", PLOT),
     Case("plot repeated", "service, 2 workers", PLOT),
+    Case("plot repeated", "straightforward", PLOT),
 ]
 
 FLOOR, FLOOR_ASYNC = "floor: no-op `def` route", "floor: no-op `async def` route"
@@ -175,7 +176,7 @@ NOTES = [
     "request seen before (same name, query string and Accept header) also skips validation and the hashing "
     "of its key. The handler is `async def` and computes up to `ACT_INLINE_MAX_POINTS` points in place, so it "
     "skips the threadpool hand-off that a `def` route pays (the gap between the `def` and `async def` floors). "
-    "The last floor is a no-op served the same way that sends a values answer's 6 KB and its headers: against "
+    "The plain-route floor is a no-op served the same way that sends a values answer's 6 KB and its headers: against "
     "it, what is left is the service's own code, the cache lookup; cold, also the validation, the grid, the "
     "function, the JSON and the cache's bookkeeping.",
     "- The straightforward version is not slow at serialising: FastAPI serialises a `response_model` with "
@@ -189,7 +190,12 @@ NOTES = [
     "- Plots: the service draws on reused figures with a precomputed layout and caches the PNG (LRU, "
     "ETag); the straightforward version builds a new pyplot figure with `tight_layout` for every request.",
     "- Two workers can only double throughput when two cores are free: wrk and anything else running on "
-    "the machine share them (see the load average above).",
+    "the machine share them (see the load average above). And both must have connections: uvicorn's "
+    "workers share one listening socket, and the worker that wakes first may accept all 8 of wrk's "
+    "connections at once (about one run in ten, here; libuv's UV_TCP_SINGLE_ACCEPT did not change that). "
+    "Such a run measures one worker: the last column counts, for each round, the workers that did at "
+    "least a fifth of the busiest one's work. Many clients, or a proxy's pool of connections, spread "
+    "over the workers.",
 ]
 
 
@@ -199,6 +205,8 @@ class Run:
     p50_ms: float
     p99_ms: float
     failures: int
+    # For a server of several workers: how many of them did at least a fifth of the busiest one's work.
+    busy_workers: int | None = None
 
 
 @dataclass
@@ -236,15 +244,27 @@ def serve(app: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]
         process.wait(timeout=30)
 
 
-def cpu_seconds(session: int) -> float:
-    """CPU time used so far by every process of a session (a server and its workers)."""
-    total = 0
+def cpu_by_process(session: int) -> dict[int, float]:
+    """CPU seconds used so far by each process of a session (a server and its workers)."""
+    used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = stat.read_text().rpartition(")")[2].split()
             if int(fields[3]) == session:  # the session id, field 6 of /proc/PID/stat
-                total += int(fields[11]) + int(fields[12])  # utime + stime, fields 14 and 15
-    return total / os.sysconf("SC_CLK_TCK")
+                ticks = int(fields[11]) + int(fields[12])  # utime + stime, fields 14 and 15
+                used[int(stat.parent.name)] = ticks / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_seconds(session: int) -> float:
+    return sum(cpu_by_process(session).values())
+
+
+def busy_workers(before: dict[int, float], after: dict[int, float]) -> int:
+    """How many processes used at least a fifth of the CPU time of the busiest between two readings."""
+    used = [after[pid] - before.get(pid, 0.0) for pid in after]
+    busiest = max(used, default=0.0)
+    return sum(1 for seconds in used if busiest > 0 and seconds >= busiest / 5)
 
 
 def settle(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -367,7 +387,10 @@ def measure(
             for row in rows:
                 run_id += 1
                 base, process = servers[row.case.server]
+                before = cpu_by_process(process.pid)
                 run = drive(base + row.case.path, row.case, duration, run_id, body_file)
+                if SERVERS[row.case.server][1] > 1:
+                    run.busy_workers = busy_workers(before, cpu_by_process(process.pid))
                 # wrk has gone, but requests it left queued are still being served: let them finish,
                 # or they would take the CPU from the next case.
                 settle(process)
@@ -421,8 +444,8 @@ def render(
         "",
         "Median of the rounds; p50 and p99 latency of the median run.",
         "",
-        "| case | server | req/s | p50 ms | p99 ms | failed |",
-        "|---|---|--:|--:|--:|--:|",
+        "| case | server | req/s | p50 ms | p99 ms | failed | workers busy, by round |",
+        "|---|---|--:|--:|--:|--:|--:|",
     ]
     for row in rows:
         by_rps = sorted(row.runs, key=lambda r: r.rps)
@@ -430,7 +453,8 @@ def render(
         rps = statistics.median(r.rps for r in row.runs)
         failed = sum(r.failures for r in row.runs)
         latency = f"{middle.p50_ms:.2f} | {middle.p99_ms:.2f}"
-        lines.append(f"| {row.case.label} | {row.case.server} | {rps:,.1f} | {latency} | {failed} |")
+        busy = ", ".join(str(r.busy_workers) for r in row.runs if r.busy_workers is not None)
+        lines.append(f"| {row.case.label} | {row.case.server} | {rps:,.1f} | {latency} | {failed} | {busy} |")
     lines += ["", "## Ratios", "", "Median over the rounds of the ratio of requests per second within a round.", ""]
     lines += ["| ratio | measured | target | met |", "|---|--:|--:|:-:|"]
     measured = {(row.case.label, row.case.server) for row in rows}
