@@ -39,7 +39,7 @@ _VALUES_LIKE = orjson.dumps(
     },
     option=orjson.OPT_SERIALIZE_NUMPY,
 )
-_VALUES_HEADERS = {"ETag": '"' + "0" * 40 + '"', "Cache-Control": "public, max-age=86400", "Vary": "Accept"}
+_VALUES_HEADERS = {"ETag": 'W/"' + "0" * 40 + '"', "Cache-Control": "public, max-age=86400", "Vary": "Accept"}
 
 
 @app.get("/bench/floor-async/{name}/values", include_in_schema=False, tags=["bench"])

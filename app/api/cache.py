@@ -86,14 +86,19 @@ def revalidate(request: Request, etag: str, max_age: int) -> tuple[dict[str, str
 
 
 def etag_for(canonical: str) -> str:
-    """A strong ETag: the start of the SHA-256 of the answer's canonical key."""
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
+    """A weak ETag made of the start of the SHA-256 of the answer's canonical key.
+
+    Weak because the answer is one representation sent as different bytes: plain, or gzipped for
+    a client that accepts it, and a strong tag must differ between those (RFC 9110, 8.8.3). A weak
+    tag is all that ``If-None-Match`` needs, since it compares tags weakly.
+    """
+    return 'W/"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
 
 
 def not_modified(request: Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (or ``*``)."""
+    """Whether ``If-None-Match`` names ``etag`` (or ``*``), compared weakly: with or without ``W/``."""
     header = request.headers.get("if-none-match")
     if not header:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags
+    return "*" in tags or etag.removeprefix("W/") in tags

@@ -193,7 +193,7 @@ def plot_response(
     """The image for ``key``: 304 if the client has it, from the cache if drawn before, else ``render()``.
 
     ``key`` holds every canonical parameter of the picture, including its ImageOptions;
-    its hash is the strong ETag. Responses may be cached publicly for ``PLOT_MAX_AGE``.
+    its hash is the ETag. Responses may be cached publicly for ``PLOT_MAX_AGE``.
     ``filename`` (without extension) names the file a browser saves.
     """
     canonical = canonical_key(key)

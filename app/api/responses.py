@@ -140,7 +140,7 @@ values_cache: ResponseCache[Encoded] = ResponseCache(settings.VALUES_CACHE_ENTRI
 
 @dataclass(frozen=True)
 class AnswerKey:
-    """A cached answer's identity: its canonical parameters as text, and the strong ETag made from them."""
+    """A cached answer's identity: its canonical parameters as text, and the ETag made from them."""
 
     canonical: str
     etag: str
