@@ -45,6 +45,7 @@ from .responses import (
     cached_columns,
     columns_response,
     encode_columns,
+    grid_values_key,
     json_response,
     negotiate,
     negotiate_accept,
@@ -147,17 +148,8 @@ def _grid_request(name: str, query_string: bytes, accept: str) -> _GridRequest:
     except registry.ParamError as exc:
         raise param_error(exc) from None
     chosen = negotiate_accept(accept, query.format)
-    key = AnswerKey.of(
-        {
-            "values": activation.name,
-            "params": params,
-            "x": x_range,
-            "derivative": query.derivative,
-            "method": query.method,
-            "format": chosen,
-            "decimals": query.decimals,
-        }
-    )
+    subject = {"values": activation.name, "params": params}
+    key = grid_values_key(subject, x_range, query.derivative, query.method, chosen, query.decimals)
     return _GridRequest(activation, x_range, params, query, chosen, key)
 
 

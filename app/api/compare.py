@@ -25,9 +25,19 @@ from .expressions import (
     kinks_of,
 )
 from .limits import BUSY_RESPONSES, HeavySlot
-from .offload import run_sized
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
-from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, json_response, negotiate
+from .responses import (
+    CACHED_RESPONSES,
+    TABULAR_RESPONSES,
+    DecimalsQuery,
+    Encoded,
+    Format,
+    cached_columns,
+    encode_columns,
+    encode_json,
+    grid_values_key,
+    negotiate,
+)
 
 router = APIRouter(prefix="/v1/compare", tags=["compare"])
 
@@ -83,7 +93,7 @@ CurvesDep = Annotated[Curves, Depends(get_curves)]
 @router.get(
     "/values",
     response_model=CompareResponse,
-    responses=TABULAR_RESPONSES,
+    responses={**TABULAR_RESPONSES, **CACHED_RESPONSES},
     dependencies=[StrictQuery],
     summary="Values and exact derivatives of several curves",
 )
@@ -99,17 +109,24 @@ async def read_compare_values(
     """Up to 8 functions or expressions on one x grid, with f'(x) each; undefined points are null.
 
     CSV and NPY give the columns x, y1, dy1, y2, dy2, ... in the order of `f` (empty cells
-    in CSV and nan in NPY where a curve is undefined).
+    in CSV and nan in NPY where a curve is undefined). The answer carries an `ETag` and may be
+    cached; `If-None-Match` with it gets a 304.
     """
     check_work(curves.expressions, x_range.num)
     chosen = negotiate(request, fmt)
     work = x_range.num * sum(e.size for e in curves.expressions)
-    return await run_sized(work, _compare_answer, curves, x_range, derivative, method, chosen, decimals)
+    subject = {"compare values": [[e.text, label] for e, label in zip(curves.expressions, curves.labels, strict=True)]}
+    return await cached_columns(
+        request,
+        grid_values_key(subject, x_range, derivative, method, chosen, decimals),
+        work,
+        lambda: _encode_comparison(curves, x_range, derivative, method, chosen, decimals),
+    )
 
 
-def _compare_answer(
+def _encode_comparison(
     curves: Curves, x_range: XRange, derivative: bool, method: Method, chosen: Format, decimals: int | None
-) -> Response:
+) -> Encoded:
     x = x_range.points()
     results = [evaluate(e, x, method) for e in curves.expressions]
     columns = {"x": x}
@@ -118,7 +135,7 @@ def _compare_answer(
         if derivative:
             columns[f"dy{i}"] = curve.dy
     if chosen is not Format.json:
-        return columns_response(chosen, {}, columns, decimals)
+        return encode_columns(chosen, {}, columns, decimals)
     if decimals is not None:
         columns = {name: round_half_even(values, decimals) for name, values in columns.items()}
     series = [
@@ -132,7 +149,7 @@ def _compare_answer(
         }
         for i, (e, label, curve) in enumerate(zip(curves.expressions, curves.labels, results, strict=True), start=1)
     ]
-    return json_response({"method": method.value, "x": columns["x"], "series": series})
+    return encode_json({"method": method.value, "x": columns["x"], "series": series})
 
 
 @router.get(

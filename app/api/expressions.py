@@ -23,7 +23,18 @@ from .deps import FormatQuery, RangeDep, StrictQuery, XRange, checked_points, va
 from .limits import BODY_RESPONSES, BUSY_RESPONSES, HeavySlot
 from .offload import BYTES_PER_POINT, run_sized
 from .plotting import IMAGE_RESPONSES, PlotOptionsDep, PlotRangeDep, plot_response
-from .responses import TABULAR_RESPONSES, DecimalsQuery, Format, columns_response, negotiate
+from .responses import (
+    CACHED_RESPONSES,
+    TABULAR_RESPONSES,
+    DecimalsQuery,
+    Encoded,
+    Format,
+    cached_columns,
+    encode_columns,
+    encoded_response,
+    grid_values_key,
+    negotiate,
+)
 from .shading import ShadeDep, ShadeKind, overlays
 
 router = APIRouter(prefix="/v1/expressions", tags=["expressions"])
@@ -88,7 +99,7 @@ ExpressionDep = Annotated[Expression, Depends(get_expression)]
 @router.get(
     "/values",
     response_model=ExpressionValuesResponse,
-    responses=TABULAR_RESPONSES,
+    responses={**TABULAR_RESPONSES, **CACHED_RESPONSES},
     dependencies=[StrictQuery],
     summary="Values and exact derivatives of an expression",
 )
@@ -104,13 +115,18 @@ async def read_expression_values(
     """f(x) and f'(x) of an expression at `num` evenly spaced points; undefined points are null.
 
     JSON echoes the normalised expression and counts the undefined points (`undefined`,
-    `undefined_dy`); CSV leaves their cells empty and NPY holds nan there.
+    `undefined_dy`); CSV leaves their cells empty and NPY holds nan there. The answer carries
+    an `ETag` and may be cached; `If-None-Match` with it gets a 304.
     """
     check_work([expression], x_range.num)
     chosen = negotiate(request, fmt)
-    return await run_sized(
+    # Keyed on the normalised text: spellings of one expression share an answer.
+    subject = {"expression values": expression.text, "label": expression.label}
+    return await cached_columns(
+        request,
+        grid_values_key(subject, x_range, derivative, method, chosen, decimals),
         x_range.num * expression.size,
-        lambda: _values_response(chosen, expression, x_range.points(), derivative, method, decimals),
+        lambda: _encode_values(chosen, expression, x_range.points(), derivative, method, decimals),
     )
 
 
@@ -134,15 +150,16 @@ async def compute_expression_values(
     expression = compile_query(body.expr, ("body", "expr"))
     check_work([expression], len(body.x), ("body", "x"))
     x = checked_points(body.x)
-    return await run_sized(
+    encoded = await run_sized(
         len(body.x) * expression.size,
-        lambda: _values_response(chosen, expression, x, body.derivative, body.method, decimals),
+        lambda: _encode_values(chosen, expression, x, body.derivative, body.method, decimals),
     )
+    return encoded_response(encoded)
 
 
-def _values_response(
+def _encode_values(
     chosen: Format, expression: Expression, x: Array, derivative: bool, method: Method, decimals: int | None
-) -> Response:
+) -> Encoded:
     curve = evaluate(expression, x, method)
     meta = {
         "expr": expression.text,
@@ -152,7 +169,7 @@ def _values_response(
         "undefined_dy": curve.undefined_dy,
     }
     columns = {"x": x, "y": curve.y, **({"dy": curve.dy} if derivative else {})}
-    return columns_response(chosen, meta, columns, decimals)
+    return encode_columns(chosen, meta, columns, decimals)
 
 
 @router.get(

@@ -16,6 +16,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from app import __version__
 from app.config import settings
+from app.core.evaluate import Method
 from app.core.functions import Array
 from app.core.rounding import round_half_even
 
@@ -98,6 +99,10 @@ def json_response(content: Any, status_code: int = 200, headers: Mapping[str, st
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
+def encode_json(content: Any) -> Encoded:
+    return Encoded(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), MEDIA_TYPES[Format.json])
+
+
 @dataclass(frozen=True)
 class Encoded:
     """An answer's bytes and their media type."""
@@ -116,7 +121,7 @@ def encode_columns(
     if decimals is not None:
         columns = {name: round_half_even(values, decimals) for name, values in columns.items()}
     if fmt is Format.json:
-        return Encoded(orjson.dumps({**meta, **columns}, option=orjson.OPT_SERIALIZE_NUMPY), MEDIA_TYPES[fmt])
+        return encode_json({**meta, **columns})
     if fmt is Format.csv:
         return Encoded(_csv(columns), MEDIA_TYPES[fmt])
     return Encoded(_npy(columns), MEDIA_TYPES[fmt])
@@ -125,7 +130,10 @@ def encode_columns(
 def columns_response(
     fmt: Format, meta: dict[str, Any], columns: dict[str, Array], decimals: int | None = None
 ) -> Response:
-    encoded = encode_columns(fmt, meta, columns, decimals)
+    return encoded_response(encode_columns(fmt, meta, columns, decimals))
+
+
+def encoded_response(encoded: Encoded) -> Response:
     return Response(encoded.data, media_type=encoded.media_type)
 
 
@@ -150,6 +158,15 @@ class AnswerKey:
         """``key`` holds every canonical parameter of the answer, its format included."""
         canonical = canonical_json({"version": _NUMBERS_VERSION, **key})
         return cls(canonical, etag_for(canonical))
+
+
+def grid_values_key(
+    subject: Mapping[str, Any], x_range: object, derivative: bool, method: Method, chosen: Format, decimals: int | None
+) -> AnswerKey:
+    """The key of a GET values answer on an x grid; ``subject`` names what is evaluated, canonically."""
+    return AnswerKey.of(
+        {**subject, "x": x_range, "derivative": derivative, "method": method, "format": chosen, "decimals": decimals}
+    )
 
 
 async def cached_columns(request: Request, key: AnswerKey, points: int, encode: Callable[[], Encoded]) -> Response:

@@ -1,12 +1,13 @@
 """GET /values answers: cached answers are the fresh ones, with ETags, 304s and a bounded cache."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import activations
+from app.api import activations, compare, expressions
 from app.api.responses import values_cache
 from app.config import settings
 
@@ -20,18 +21,32 @@ def empty_cache() -> Iterator[None]:
     values_cache.clear()
 
 
+def _record_evaluations(
+    monkeypatch: pytest.MonkeyPatch, modules: list[ModuleType], name_of: Callable[[Any], str]
+) -> list[str]:
+    """``name_of`` of everything the routes of ``modules`` evaluate, in order."""
+    seen: list[str] = []
+    real = modules[0].evaluate
+
+    def counting(subject: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(name_of(subject))
+        return real(subject, *args, **kwargs)
+
+    for module in modules:
+        monkeypatch.setattr(module, "evaluate", counting)
+    return seen
+
+
 @pytest.fixture
 def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The name of every function the values route evaluates."""
-    seen: list[str] = []
-    real = activations.evaluate
+    return _record_evaluations(monkeypatch, [activations], lambda activation: activation.name)
 
-    def counting(activation: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(activation.name)
-        return real(activation, *args, **kwargs)
 
-    monkeypatch.setattr(activations, "evaluate", counting)
-    return seen
+@pytest.fixture
+def curve_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The normalised text of every expression the expression and comparison values routes evaluate."""
+    return _record_evaluations(monkeypatch, [expressions, compare], lambda expression: expression.text)
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "npy"])
@@ -162,3 +177,58 @@ def test_a_gzipped_answer_has_the_etag_of_the_plain_one_and_both_revalidate(clie
             url, params=query, headers={"Accept-Encoding": encoding, "If-None-Match": plain.headers["etag"]}
         )
         assert again.status_code == 304
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "npy"])
+def test_a_cached_expression_answer_is_the_answer_computed_afresh(client: TestClient, fmt: str) -> None:
+    query = {"expr": "x*sigmoid(1.702*x)", "num": 301, "format": fmt, "decimals": 12}
+    fresh = client.get("/v1/expressions/values", params=query)
+    cached = client.get("/v1/expressions/values", params=query)
+    values_cache.clear()
+    again = client.get("/v1/expressions/values", params=query)
+    assert fresh.status_code == cached.status_code == again.status_code == 200
+    assert fresh.content == cached.content == again.content
+    assert fresh.headers["etag"] == cached.headers["etag"] == again.headers["etag"]
+
+
+def test_spellings_of_one_expression_share_one_answer(client: TestClient, curve_evaluations: list[str]) -> None:
+    first = client.get("/v1/expressions/values", params={"expr": "2*sigmoid(2*x) - 1", "num": 50})
+    spelled = client.get("/v1/expressions/values", params={"expr": "2 * sigmoid(2 * x)-1", "num": 50})
+    assert first.status_code == spelled.status_code == 200
+    assert spelled.content == first.content
+    assert spelled.headers["etag"] == first.headers["etag"]
+    assert len(curve_evaluations) == 1
+    revalidated = client.get(
+        "/v1/expressions/values",
+        params={"expr": "2*sigmoid(2*x)-1", "num": 50},
+        headers={"If-None-Match": first.headers["etag"]},
+    )
+    assert revalidated.status_code == 304
+    other = client.get("/v1/expressions/values", params={"expr": "2*sigmoid(2*x) - 1", "num": 50, "method": "numeric"})
+    assert other.headers["etag"] != first.headers["etag"]
+    assert len(curve_evaluations) == 2
+
+
+def test_a_comparison_is_cached_and_its_labels_are_part_of_it(client: TestClient, curve_evaluations: list[str]) -> None:
+    query = {"f": ["tanh", "2*sigmoid(2*x) - 1"], "num": 40}
+    first = client.get("/v1/compare/values", params=query)
+    again = client.get("/v1/compare/values", params=query)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert len(curve_evaluations) == 2
+    labelled = client.get("/v1/compare/values", params={**query, "label": ["a", "b"]})
+    assert labelled.headers["etag"] != first.headers["etag"]
+    assert [series["label"] for series in labelled.json()["series"]] == ["a", "b"]
+    assert len(curve_evaluations) == 4
+    assert (
+        client.get("/v1/compare/values", params=query, headers={"If-None-Match": first.headers["etag"]}).status_code
+        == 304
+    )
+
+
+def test_expression_posts_are_not_cached(client: TestClient) -> None:
+    posted = client.post("/v1/expressions/values", json={"expr": "relu(x)", "x": [0.0, 1.0]})
+    assert posted.status_code == 200
+    assert "etag" not in posted.headers
+    assert len(values_cache) == 0
