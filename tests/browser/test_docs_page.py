@@ -45,6 +45,27 @@ def test_try_it_out_shows_the_plot_as_a_picture(new_page, base_url: str) -> None
     assert log.errors == []
 
 
+def test_try_it_out_on_values_sends_the_query_and_shows_the_json(new_page, base_url: str) -> None:
+    page, log = new_page(height=1000)
+    page.goto(f"{base_url}/docs#/activations/activations-read_values")
+    operation = page.locator("#operations-activations-activations-read_values")
+    operation.locator(".opblock-body").wait_for(timeout=30_000)
+    if operation.locator("button.try-out__btn:has-text('Try it out')").count():
+        operation.locator("button.try-out__btn").click()
+    operation.locator("input[placeholder='name']").fill("leaky_relu")
+    operation.locator("tr[data-param-name='num'] input").fill("3")
+    operation.locator("button.execute").click()
+    body = operation.locator(".live-responses-table .response-col_description pre").first
+    body.wait_for(timeout=30_000)
+    answer = page.evaluate("text => JSON.parse(text)", body.text_content() or "")
+    assert answer["name"] == "leaky_relu"
+    assert answer["x"] == [-5.0, 0.0, 5.0]
+    assert answer["y"] == [-0.05, 0.0, 5.0]
+    assert any("/v1/activations/leaky_relu/values?" in url and "num=3" in url for url in log.requests)
+    assert log.sent_outside() == []
+    assert log.errors == []
+
+
 def test_redoc_renders_offline(new_page, base_url: str) -> None:
     page, log = new_page(width=1280, height=900)
     page.goto(f"{base_url}/redoc")
