@@ -43,8 +43,8 @@ from .responses import (
     Format,
     JsonOnly,
     cached_columns,
-    columns_response,
     encode_columns,
+    encoded_response,
     grid_values_key,
     json_response,
     negotiate,
@@ -130,10 +130,10 @@ class _GridRequest:
     key: AnswerKey
 
     def encode(self) -> Encoded:
-        x = self.x_range.points()
-        y, dy = evaluate(self.activation, x, self.params, derivative=self.query.derivative, method=self.query.method)
-        meta = _meta(self.activation.name, self.params, self.query.method)
-        return encode_columns(self.chosen, meta, _columns(x, y, dy), self.query.decimals)
+        q = self.query
+        return _encode_values(
+            self.activation, self.x_range.points(), self.params, q.derivative, q.method, self.chosen, q.decimals
+        )
 
 
 # A pure function of its arguments (an invalid request raises, and is not kept): a client
@@ -175,7 +175,7 @@ async def compute_values(
         params = activation.resolve_params(body.params)
     except registry.ParamError as exc:
         raise param_error(exc, ("body", "params")) from None
-    return await run_sized(len(body.x), _point_values, activation, body, params, chosen, decimals)
+    return encoded_response(await run_sized(len(body.x), _point_values, activation, body, params, chosen, decimals))
 
 
 def _point_values(
@@ -184,18 +184,23 @@ def _point_values(
     params: registry.Params,
     chosen: Format,
     decimals: int | None,
-) -> Response:
+) -> Encoded:
     x = checked_points(body.x)
-    y, dy = evaluate(activation, x, params, derivative=body.derivative, method=body.method)
-    return columns_response(chosen, _meta(activation.name, params, body.method), _columns(x, y, dy), decimals)
+    return _encode_values(activation, x, params, body.derivative, body.method, chosen, decimals)
 
 
-def _meta(name: str, params: registry.Params, method: Method) -> dict[str, object]:
-    return {"name": name, "params": params, "method": method.value}
-
-
-def _columns(x: np.ndarray, y: np.ndarray, dy: np.ndarray | None) -> dict[str, np.ndarray]:
+def _encode_values(
+    activation: registry.Activation,
+    x: np.ndarray,
+    params: registry.Params,
+    derivative: bool,
+    method: Method,
+    chosen: Format,
+    decimals: int | None,
+) -> Encoded:
+    y, dy = evaluate(activation, x, params, derivative=derivative, method=method)
+    meta = {"name": activation.name, "params": params, "method": method.value}
     columns = {"x": x, "y": y}
     if dy is not None:
         columns["dy"] = dy
-    return columns
+    return encode_columns(chosen, meta, columns, decimals)

@@ -99,16 +99,16 @@ def json_response(content: Any, status_code: int = 200, headers: Mapping[str, st
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
-def encode_json(content: Any) -> Encoded:
-    return Encoded(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), MEDIA_TYPES[Format.json])
-
-
 @dataclass(frozen=True)
 class Encoded:
     """An answer's bytes and their media type."""
 
     data: bytes
     media_type: str
+
+
+def encode_json(content: Any) -> Encoded:
+    return Encoded(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), MEDIA_TYPES[Format.json])
 
 
 def encode_columns(
@@ -125,12 +125,6 @@ def encode_columns(
     if fmt is Format.csv:
         return Encoded(_csv(columns), MEDIA_TYPES[fmt])
     return Encoded(_npy(columns), MEDIA_TYPES[fmt])
-
-
-def columns_response(
-    fmt: Format, meta: dict[str, Any], columns: dict[str, Array], decimals: int | None = None
-) -> Response:
-    return encoded_response(encode_columns(fmt, meta, columns, decimals))
 
 
 def encoded_response(encoded: Encoded) -> Response:

@@ -26,13 +26,19 @@ def test_swagger_ui_renders_every_operation_offline(new_page, base_url: str) -> 
     assert log.errors == []
 
 
-def test_try_it_out_shows_the_plot_as_a_picture(new_page, base_url: str) -> None:
-    page, log = new_page(height=1000)
-    page.goto(f"{base_url}/docs#/activations/activations-read_plot")
-    operation = page.locator("#operations-activations-activations-read_plot")
+def _try_it_out(page, base_url: str, operation_id: str):
+    """The activations operation ``operation_id``, opened from its link and switched to Try it out."""
+    page.goto(f"{base_url}/docs#/activations/{operation_id}")
+    operation = page.locator(f"#operations-activations-{operation_id}")
     operation.locator(".opblock-body").wait_for(timeout=30_000)
     if operation.locator("button.try-out__btn:has-text('Try it out')").count():
         operation.locator("button.try-out__btn").click()
+    return operation
+
+
+def test_try_it_out_shows_the_plot_as_a_picture(new_page, base_url: str) -> None:
+    page, log = new_page(height=1000)
+    operation = _try_it_out(page, base_url, "activations-read_plot")
     operation.locator("input[placeholder='name']").fill("sigmoid")
     operation.locator("button.execute").click()
     picture = operation.locator(".live-responses-table img")
@@ -47,11 +53,7 @@ def test_try_it_out_shows_the_plot_as_a_picture(new_page, base_url: str) -> None
 
 def test_try_it_out_on_values_sends_the_query_and_shows_the_json(new_page, base_url: str) -> None:
     page, log = new_page(height=1000)
-    page.goto(f"{base_url}/docs#/activations/activations-read_values")
-    operation = page.locator("#operations-activations-activations-read_values")
-    operation.locator(".opblock-body").wait_for(timeout=30_000)
-    if operation.locator("button.try-out__btn:has-text('Try it out')").count():
-        operation.locator("button.try-out__btn").click()
+    operation = _try_it_out(page, base_url, "activations-read_values")
     operation.locator("input[placeholder='name']").fill("leaky_relu")
     operation.locator("tr[data-param-name='num'] input").fill("3")
     operation.locator("button.execute").click()
