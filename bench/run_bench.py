@@ -192,7 +192,8 @@ NOTES = [
     "- Two workers can only double throughput when two cores are free: wrk and anything else running on "
     "the machine share them (see the load average above). And both must have connections: uvicorn's "
     "workers share one listening socket, and the worker that wakes first may accept all 8 of wrk's "
-    "connections at once (about one run in ten, here; libuv's UV_TCP_SINGLE_ACCEPT did not change that). "
+    "connections at once (one round in three of the cold plot case, in each run here; libuv's "
+    "UV_TCP_SINGLE_ACCEPT did not prevent it). "
     "Such a run measures one worker: the last column counts, for each round, the workers that did at "
     "least a fifth of the busiest one's work. Many clients, or a proxy's pool of connections, spread "
     "over the workers.",
@@ -485,7 +486,7 @@ def main() -> None:
         body_file = make_post_body(directory)
         rows, loads = measure(cases, args.duration, args.rounds, load, body_file)
         if args.only is not None:
-            micro_md = profile_md = "A partial run (--only): no in-process timings and no profile."
+            micro_md, profile_md = "A partial run (--only): no in-process timings and no profile.", ""
         else:
             print(f"in-process timings ({time.monotonic() - started:.0f} s)", flush=True)
             micro_md = micro.report()
