@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     VALUES_CACHE_ENTRIES: int = 1_024
     VALUES_CACHE_BYTES: int = 8 * 1024 * 1024
     VALUES_MAX_AGE: int = 86_400
+    # GET requests remembered per worker with the key of their answer, so that the same request
+    # again is answered from the cache (or with a 304) without being validated again.
+    REQUEST_MEMO_ENTRIES: int = 2_048
 
     # CPU-heavy work (plots, analysis), per worker process: slots running at once, requests
     # allowed to wait for a slot, and how long one waits before a 503 with Retry-After.

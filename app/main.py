@@ -5,14 +5,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import activations, analysis, compare, docs, errors, explorer, expressions, health, limits, plots
-from app.api.direct import serve_directly
-from app.api.responses import install_gzip
+from app.api.router import api_router
 from app.config import settings
+from app.web import docs, errors, explorer, limits
+from app.web.encoding import install_gzip
+from app.web.routing import HeadMiddleware
 
 
 def _operation_id(route: APIRoute) -> str:
-    return f"{route.tags[0]}-{route.name}"
+    # The most specific tag: an analysis of one function is under /v1/activations and tagged "analysis" too.
+    return f"{route.tags[-1]}-{route.name}"
 
 
 app = FastAPI(
@@ -21,7 +23,7 @@ app = FastAPI(
     description="Neural-network activation functions and their exact derivatives, "
     "as numbers and pictures, with PyTorch's conventions at every kink.",
     generate_unique_id_function=_operation_id,
-    # /docs and /redoc are served with local assets by app.api.docs.
+    # /docs and /redoc are served with local assets by app.web.docs.
     docs_url=None,
     redoc_url=None,
     openapi_tags=docs.OPENAPI_TAGS,
@@ -31,22 +33,16 @@ limits.install(app)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=settings.CORS_ORIGINS,
-    allow_methods=["GET", "POST"],
+    allow_methods=["GET", "HEAD", "POST"],
     allow_headers=["*"],
     # Readable by scripts in the browser: caching, when to retry a 503, a plot's file name.
     expose_headers=["ETag", "Retry-After", "Content-Disposition"],
 )
-# Outermost: every answer, errors included, is compressed once, after CORS has added its headers.
+# Every answer, errors included, is compressed once, after CORS has added its headers.
 install_gzip(app)
+# Outermost: HEAD gets exactly the headers GET would.
+app.add_middleware(HeadMiddleware)
 errors.install(app)
-app.include_router(health.router)
-app.include_router(activations.router)
-app.include_router(plots.router)
-app.include_router(expressions.router)
-app.include_router(compare.router)
-app.include_router(analysis.function_router)
-app.include_router(analysis.router)
-# The hottest small request, a values answer, skips FastAPI's routing and parameter solving.
-serve_directly(app, activations.router, activations.read_values)
+app.include_router(api_router)
 docs.install(app)
 explorer.install(app)

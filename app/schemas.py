@@ -1,13 +1,17 @@
-"""Request and response models, as they appear in the OpenAPI document."""
+"""Request and response models, as they appear in the OpenAPI document, each built from the core's result."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from app.config import settings
+from app.core import analysis
+from app.core.curves import CurveSet, ExpressionCurve, FunctionCurve, Kind, Values
 from app.core.evaluate import Method
+from app.core.functions import Array
 
 # Strict: JSON true or "1" is not a number here (lax validation would read them as 1.0).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
@@ -122,3 +126,219 @@ class CompareResponse(BaseModel):
     method: Method
     x: list[float]
     series: list[Series]
+
+
+# Analysis
+
+# The core names a function's result "name"; the answers call it "f", as the query does.
+_NAME = AliasChoices("f", "name")
+_REQUEST = "the same request with every parameter spelled out: GET it to reproduce this response"
+
+
+def _pairs(intervals: Any) -> Any:
+    """The core's intervals as [start, end] pairs."""
+    if isinstance(intervals, list) and all(isinstance(i, analysis.Interval) for i in intervals):
+        return [[i.start, i.end] for i in intervals]
+    return intervals
+
+
+Intervals = Annotated[list[list[float]], BeforeValidator(_pairs)]
+
+
+class Sparsity(BaseModel):
+    fraction_zero: float = Field(description="fraction of the N(0, sigma²) inputs where f(x) is exactly 0")
+    standard_error: float = Field(description="sampling standard error of fraction_zero, sqrt(p(1-p)/samples)")
+    inputs: str
+    zero_intervals: Intervals = Field(description="[start, end] x-intervals of the range where f(x) = 0 exactly")
+    zero_points: list[float] = Field(description="isolated zeros of f on the range (roots and single points)")
+    zero_fraction_of_range: float
+
+
+class SaturationInfo(BaseModel):
+    eps: float = Field(description="threshold on |f'(x)|")
+    eps_rule: str
+    intervals: Intervals = Field(description="[start, end] x-intervals where |f'(x)| < eps (or f'(x) = 0)")
+    fraction_of_range: float = Field(validation_alias=AliasChoices("fraction_of_range", "fraction"))
+
+
+class GradientInfo(BaseModel):
+    max_abs: float | None = Field(description="largest |f'(x)| on the range")
+    argmax: float | None = Field(description="an x where it is reached")
+    at_zero: float | None = Field(description="f'(0)")
+    depth: int
+    gain_bound: float | None = Field(description="max|f'|^depth: a chain of depth derivative factors is at most this")
+    log10_gain_bound: float | None
+
+
+class OutputInfo(BaseModel):
+    sigma: float
+    samples: int
+    seed: int
+    mean: float | None = Field(description="mean of f(X), X ~ N(0, sigma²): 0 for a zero-centred output")
+    mean_standard_error: float | None
+    variance: float | None
+    negative_fraction: float
+    undefined: int = Field(description="inputs where f is not finite, left out of mean and variance")
+
+
+class RangeInfo(BaseModel):
+    x_min: float
+    x_max: float
+    num: int
+
+
+class AnalysisResponse(BaseModel):
+    name: str
+    label: str
+    params: dict[str, float | str]
+    range: RangeInfo
+    sparsity: Sparsity
+    saturation: SaturationInfo
+    gradient: GradientInfo
+    outputs: OutputInfo
+    request: str = Field(description=_REQUEST)
+
+
+class FlowNetwork(BaseModel):
+    depth: int
+    width: int
+    batch: int
+    init: str
+    init_rule: str
+    std: float | None
+    seed: int
+    inputs: str
+    loss: str
+
+
+class FlowSeries(BaseModel):
+    f: str = Field(description="the function, as a normalised name or expression", validation_alias=_NAME)
+    label: str
+    weight_grad_norm: list[float | None] = Field(description="|dL/dW_l| for l = 1 (input side) .. depth")
+    output_grad_norm: list[float | None] = Field(description="|dL/dh_l|, the gradient reaching layer l's output")
+    activation_std: list[float | None] = Field(description="standard deviation of layer l's outputs")
+    zero_fraction: list[float] = Field(description="fraction of layer l's outputs that are exactly 0 (sparsity)")
+    ratio_per_layer: float | None = Field(description="(|dL/dh_1| / |dL/dh_depth|)^(1/(depth-1))")
+
+
+class GradientFlowResponse(BaseModel):
+    network: FlowNetwork
+    functions: list[FlowSeries]
+    request: str = Field(description=_REQUEST)
+
+
+class TrainingNetwork(BaseModel):
+    depth: int
+    width: int
+    inputs: int
+    init: str
+    init_rule: str
+    std: float | None
+    seed: int
+
+
+class TrainingInfo(BaseModel):
+    optimizer: str
+    lr: float
+    steps: int
+    batch: int
+    task: str
+    dead: str
+
+
+class DeadSeries(BaseModel):
+    f: str = Field(validation_alias=_NAME)
+    label: str
+    steps: list[int] = Field(description="the checkpoints (step 0 is before training)")
+    loss: list[float | None] = Field(description="loss on the probe batch at each checkpoint")
+    dead_fraction: list[float] = Field(description="fraction of all hidden units dead at each checkpoint")
+    dead_fraction_per_layer: list[list[float]]
+    final_dead_fraction: float
+    final_loss: float | None
+    diverged_at_step: int | None = Field(description="the step at which the weights stopped being finite, if any")
+
+
+class DeadUnitsResponse(BaseModel):
+    network: TrainingNetwork
+    training: TrainingInfo
+    functions: list[DeadSeries]
+    request: str = Field(description=_REQUEST)
+
+
+class CostSeries(BaseModel):
+    f: str = Field(validation_alias=_NAME)
+    label: str
+    value_ns_per_element: float
+    derivative_ns_per_element: float
+    value_relative_to_relu: float | None = Field(
+        validation_alias=AliasChoices("value_relative_to_relu", "value_relative")
+    )
+    derivative_relative_to_relu: float | None = Field(
+        validation_alias=AliasChoices("derivative_relative_to_relu", "derivative_relative")
+    )
+    value_repeats_ns_per_element: list[float]
+    derivative_repeats_ns_per_element: list[float]
+
+
+class CostResponse(BaseModel):
+    note: str
+    n: int
+    repeats: int
+    seed: int
+    inputs: str
+    numpy: str
+    machine: str
+    baseline: CostSeries = Field(description="ReLU, measured the same way in the same request")
+    functions: list[CostSeries]
+    request: str = Field(description=_REQUEST)
+
+
+def values_model(
+    subject: CurveSet, x: Array, results: Sequence[Values], derivative: bool, method: Method
+) -> ValuesResponse | ExpressionValuesResponse | CompareResponse:
+    """The JSON answer of a values request, its arrays left as numpy arrays (nan where undefined) for the encoder.
+
+    ``dy`` is set only when asked for: a field not set is not written.
+    """
+    series: list[dict[str, Any]] = []
+    for curve, v in zip(subject.curves, results, strict=True):
+        dy = {"dy": v.dy} if derivative else {}
+        if isinstance(curve, FunctionCurve):
+            series.append({"name": curve.activation.name, "params": curve.params, "y": v.y, **dy})
+        else:
+            assert isinstance(curve, ExpressionCurve)
+            text, label, undefined = curve.expression.text, curve.label, (v.undefined, v.undefined_dy)
+            series.append(
+                {"expr": text, "label": label, "y": v.y, **dy, "undefined": undefined[0], "undefined_dy": undefined[1]}
+            )
+    grid: dict[str, Any] = {"method": method, "x": x}
+    if subject.kind is Kind.comparison:
+        return CompareResponse.model_construct(**grid, series=[Series.model_construct(**fields) for fields in series])
+    (fields,) = series
+    if subject.kind is Kind.function:
+        return ValuesResponse.model_construct(**fields, **grid)
+    return ExpressionValuesResponse.model_construct(**fields, **grid)
+
+
+def analysis_model(
+    f: analysis.Analysis, name: str, label: str, params: dict[str, Any], x_range: RangeInfo, request: str
+) -> AnalysisResponse:
+    out, zeros = f.outputs, f.zeros
+    return AnalysisResponse(
+        name=name,
+        label=label,
+        params=params,
+        range=x_range,
+        sparsity=Sparsity(
+            fraction_zero=out.sparsity,
+            standard_error=out.sparsity_standard_error,
+            inputs=f"N(0, {out.sigma:g}²), {out.samples} samples, seed {out.seed}",
+            zero_intervals=_pairs(zeros.intervals),
+            zero_points=zeros.points,
+            zero_fraction_of_range=zeros.fraction,
+        ),
+        saturation=SaturationInfo.model_validate(f.saturation, from_attributes=True),
+        gradient=GradientInfo.model_validate(f.gradient, from_attributes=True),
+        outputs=OutputInfo.model_validate(out, from_attributes=True),
+        request=request,
+    )

@@ -1,49 +1,45 @@
-"""Shared dependencies: function lookup, the x grid, function parameters, output format."""
+"""Reading a request's subject: the function named in the path, expressions, the curve sets they make, and work limits.
+
+Each resource reads its subject here and hands it to the pipeline (``app/api/curves.py``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-import numpy as np
-from fastapi import Depends, Path, Query, Request
-from fastapi.dependencies.models import Dependant
+from fastapi import Depends, Path
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
-from starlette.datastructures import QueryParams
 
 from app.config import settings
-from app.core import registry
-from app.core.evaluate import grid
-from app.core.functions import Array
+from app.core import analysis, registry
+from app.core.curves import CurveSet
+from app.core.expressions import Expression, ExpressionError, Limits, compile_expression
+from app.core.networks import Nonlinearity
 from app.core.registry import Activation, ParamError, Params
+from app.render import MAX_SERIES
 from app.schemas import ErrorMessage
+from app.web.errors import validation_error
 
-from .responses import Format
+from .queries import AnalysisOptions, ComparePlotQuery, CompareValuesQuery, ExpressionAnalysisQuery
 
+EXPRESSION_LIMITS = Limits(
+    max_length=settings.EXPR_MAX_LENGTH,
+    max_nodes=settings.EXPR_MAX_NODES,
+    max_depth=settings.EXPR_MAX_DEPTH,
+    max_exponent=settings.EXPR_MAX_EXPONENT,
+    max_literal=settings.EXPR_MAX_LITERAL,
+)
 
-def validation_error(
-    loc: tuple[str | int, ...], msg: str, value: Any = None, kind: str = "value_error"
-) -> RequestValidationError:
-    """A 422 in FastAPI's own ``detail`` shape."""
-    error: dict[str, Any] = {"type": kind, "loc": loc, "msg": msg}
-    if value is not None:
-        error["input"] = value
-    return RequestValidationError([error])
+# The overlay has a distinct colour and dash pattern for at most MAX_SERIES curves.
+MAX_COMPARED = min(settings.COMPARE_MAX_CURVES, MAX_SERIES)
 
-
-def param_error(exc: ParamError, where: tuple[str, ...] = ("query",)) -> RequestValidationError:
-    return validation_error((*where, exc.param), exc.message)
-
-
-# The dependencies below are cheap and never block: as `async def` they run on the event loop,
-# which saves each request one threadpool round trip per dependency.
 NamePath = Annotated[
     str, Path(description="function name or alias, any case", examples=["leaky_relu", "relu", "swish"])
 ]
 
 
+# Cheap and never blocking: as `async def` it runs on the event loop, with no threadpool round trip.
 async def get_activation(name: NamePath) -> Activation:
     return registry.get(name)
 
@@ -56,147 +52,100 @@ UNKNOWN_NAME_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class XRange:
-    x_min: float
-    x_max: float
-    num: int
-
-    def points(self) -> Array:
-        return grid(self.x_min, self.x_max, self.num)
-
-
-_LIMIT = settings.MAX_ABS_X
-
-# The x grid's query parameters, for Query(...) here and Field(...) in a query model (app/api/query.py).
-X_MIN: dict[str, Any] = {
-    "ge": -_LIMIT,
-    "le": _LIMIT,
-    "allow_inf_nan": False,
-    "description": "left end of the x grid",
-    "examples": [-3.0],
-}
-X_MAX: dict[str, Any] = {**X_MIN, "description": "right end of the x grid, included", "examples": [3.0]}
-NUM: dict[str, Any] = {
-    "ge": settings.MIN_NUM,
-    "le": settings.MAX_NUM,
-    "description": "number of evenly spaced points",
-    "examples": [201],
-}
-
-
-async def get_range(
-    x_min: Annotated[float, Query(**X_MIN)] = settings.DEFAULT_X_MIN,
-    x_max: Annotated[float, Query(**X_MAX)] = settings.DEFAULT_X_MAX,
-    num: Annotated[int, Query(**NUM)] = settings.DEFAULT_NUM,
-) -> XRange:
-    return checked_range(x_min, x_max, num)
-
-
-def checked_range(x_min: float, x_max: float, num: int) -> XRange:
-    """The grid, once x_max > x_min is checked (each bound is checked where it is parsed)."""
-    if x_min >= x_max:
-        raise validation_error(("query", "x_max"), f"x_max must be greater than x_min ({x_max:g} <= {x_min:g})", x_max)
-    return XRange(x_min, x_max, num)
-
-
-RangeDep = Annotated[XRange, Depends(get_range)]
-
-
-def checked_points(given: list[float]) -> Array:
-    """The points of a request body as an array, or a 422 at the first one beyond ``MAX_ABS_X``."""
-    x = np.asarray(given, dtype=np.float64)
-    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
-    if too_far.size:
-        i = int(too_far[0])
-        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", given[i])
-    return x
-
-
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
-_declared: dict[int, frozenset[str]] = {}
-
-
-def _declared_query_names(route: APIRoute) -> frozenset[str]:
-    names = _declared.get(id(route))
-    if names is None:
-        names = _declared[id(route)] = frozenset(_query_names(route.dependant))
-    return names
-
-
-def _list_query_names(dependant: Dependant) -> set[str]:
-    names = {p.alias for p in dependant.query_params if _takes_many(p.field_info.annotation)}
-    for sub in dependant.dependencies:
-        names |= _list_query_names(sub)
-    return names
-
-
-def _takes_many(annotation: Any) -> bool:
-    """list[str], or list[str] | None."""
-    if get_origin(annotation) in (list, tuple, set, frozenset):
-        return True
-    return get_origin(annotation) in (Union, UnionType) and any(_takes_many(arg) for arg in get_args(annotation))
-
-
-_lists: dict[int, frozenset[str]] = {}
-
-
-def reject_repeated_query(request: Request) -> None:
-    """A query parameter that takes one value, given twice, is a 422 rather than a silent choice of one."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    lists = _lists.get(id(route))
-    if lists is None:
-        lists = _lists[id(route)] = frozenset(_list_query_names(route.dependant))
-    reject_repeated(request.query_params, lists)
-
-
-def reject_repeated(query: QueryParams, lists: frozenset[str] = frozenset()) -> None:
-    """422 for a name given more than once in ``query``, unless it is one of ``lists``."""
-    if len(query) == len(query.multi_items()):
-        return
-    for key in query:
-        count = len(query.getlist(key))
-        if count > 1 and key not in lists:
-            raise validation_error(("query", key), f"{key[:40]} is given {count} times; give it once")
-
-
-async def reject_unknown_query(request: Request) -> None:
-    """A query parameter the route does not declare is a 422, as on the activation routes."""
-    reject_repeated_query(request)
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    declared = _declared_query_names(route)
-    for key in request.query_params:
-        if key not in declared:
-            raise validation_error(("query", key), f"unknown query parameter {key[:40]!r}")
-
-
-StrictQuery = Depends(reject_unknown_query)
-
-
-async def get_function_params(request: Request, activation: ActivationDep) -> Params:
-    """The function's parameters from the query string: every other unknown name is a 422."""
-    reject_repeated_query(request)
-    route = request.scope.get("route")
-    declared = _declared_query_names(route) if isinstance(route, APIRoute) else frozenset()
-    # Repeats were refused above, so each remaining name has exactly one value.
-    given = {key: value for key, value in request.query_params.items() if key not in declared}
+def function_params(activation: Activation, given: dict[str, Any], where: tuple[str, ...] = ("query",)) -> Params:
+    """The function's parameters, defaults filled in, each checked against the registry; else a 422."""
     try:
         return activation.resolve_params(given)
     except ParamError as exc:
-        raise param_error(exc) from None
+        raise validation_error((*where, exc.param), exc.message) from None
 
 
-ParamsDep = Annotated[Params, Depends(get_function_params)]
+def compile_at(text: str, loc: tuple[str | int, ...]) -> Expression:
+    """The expression ``text``, or a 422 at ``loc`` whose message says what is wrong and at which character."""
+    try:
+        return compile_expression(text, EXPRESSION_LIMITS)
+    except ExpressionError as exc:
+        error = {"type": "expression_error", "loc": loc, "msg": str(exc), "input": text, "ctx": {"offset": exc.offset}}
+        raise RequestValidationError([error]) from None
 
-FORMAT: dict[str, Any] = {"description": "json (default), csv or npy; overrides the Accept header", "examples": ["csv"]}
-FormatQuery = Annotated[Format | None, Query(alias="format", **FORMAT)]
+
+def function_set(activation: Activation, given: dict[str, Any], where: tuple[str, ...] = ("query",)) -> CurveSet:
+    return CurveSet.function(activation, function_params(activation, given, where))
+
+
+def expression_set(text: str, loc: tuple[str | int, ...] = ("query", "expr")) -> CurveSet:
+    return CurveSet.expression(compile_at(text, loc))
+
+
+def comparison_set(query: CompareValuesQuery | ComparePlotQuery) -> CurveSet:
+    """The curves of ``f``, labelled by ``label`` in order; counted and checked before anything is parsed."""
+    if len(query.f) > MAX_COMPARED:
+        raise validation_error(("query", "f"), f"at most {MAX_COMPARED} curves can be compared; got {len(query.f)}")
+    labels = query.label or []
+    if len(labels) > len(query.f):
+        raise validation_error(
+            ("query", "label"), f"{len(labels)} labels for {len(query.f)} curves; give at most one per f"
+        )
+    for i, text in enumerate(labels):
+        if len(text) > settings.COMPARE_MAX_LABEL_LENGTH:
+            raise validation_error(
+                ("query", "label", i), f"labels are at most {settings.COMPARE_MAX_LABEL_LENGTH} characters", text
+            )
+        if not text.isprintable():
+            raise validation_error(("query", "label", i), "labels are printable text, without control characters")
+    expressions = [compile_at(text, ("query", "f", i)) for i, text in enumerate(query.f)]
+    return CurveSet.comparison(expressions, [*labels, *[""] * (len(query.f) - len(labels))])
+
+
+def check_work(subject: CurveSet, points: int, loc: tuple[str, ...] = ("query", "num")) -> None:
+    """A 422 at ``loc`` when nodes x points, over every curve, exceed ``EXPR_MAX_WORK``."""
+    nodes = subject.nodes
+    if nodes * points > settings.EXPR_MAX_WORK:
+        most = max(settings.EXPR_MAX_WORK // nodes, 1)
+        raise validation_error(
+            loc,
+            f"{nodes} expression nodes x {points} points is more work than allowed "
+            f"({settings.EXPR_MAX_WORK:,}); use at most {most} points or a simpler expression",
+            points,
+        )
+
+
+def check_analysis_work(subject: CurveSet, options: AnalysisOptions) -> None:
+    """An expression's analysis is bounded like its values: nodes x num and nodes x samples."""
+    check_work(subject, options.num)
+    if isinstance(options, ExpressionAnalysisQuery):
+        check_work(subject, options.samples, ("query", "samples"))
+
+
+def functions_of(f: Sequence[str]) -> list[Nonlinearity]:
+    """The functions of ``f``, each a name or an expression, checked before any work."""
+    if len(f) > settings.ANALYSIS_MAX_CURVES:
+        raise validation_error(
+            ("query", "f"), f"at most {settings.ANALYSIS_MAX_CURVES} functions (ANALYSIS_MAX_CURVES); got {len(f)}"
+        )
+    functions = [analysis.from_expression(compile_at(text, ("query", "f", i))) for i, text in enumerate(f)]
+    seen: dict[str, int] = {}
+    for i, fn in enumerate(functions):
+        if fn.name in seen:
+            raise validation_error(("query", "f", i), f"{fn.name!r} is given twice (as f number {seen[fn.name] + 1})")
+        seen[fn.name] = i
+    return functions
+
+
+def check_limit(loc: str, amount: int, limit: int, setting: str, formula: str) -> None:
+    """A 422 at ``loc`` naming the Settings limit when ``amount`` is over it."""
+    if amount > limit:
+        raise validation_error(
+            ("query", loc), f"{formula} = {amount:,} is over the limit {setting} = {limit:,}; ask for less"
+        )
+
+
+def check_evaluations(functions: Sequence[Nonlinearity], units: int) -> None:
+    """Each unit evaluation costs its function's weight: 1 for a name, the node count for an expression."""
+    check_limit(
+        "batch",
+        units * sum(f.weight for f in functions),
+        settings.NETWORK_MAX_EVALUATIONS,
+        "NETWORK_MAX_EVALUATIONS",
+        "unit evaluations x the functions' weights (1 per name, nodes per expression)",
+    )

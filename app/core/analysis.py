@@ -351,6 +351,10 @@ class DeadRun:
     final_loss: float | None
     diverged_at_step: int | None
 
+    @property
+    def final_dead_fraction(self) -> float:
+        return self.dead_fraction[-1]
+
 
 def dead_units(
     functions: Sequence[Nonlinearity],

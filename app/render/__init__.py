@@ -6,16 +6,23 @@ Entry points (plain numpy arrays in, encoded :class:`Image` out, thread-safe):
 - :func:`render_overlay`: up to eight :class:`Curve` s with a legend, colours and dash patterns;
 - :func:`render_lines`: a single-panel chart of :class:`Line` s, optionally log y;
 - :class:`Shade` (shaded x-intervals) and :class:`Marks` (e.g. zeros) add legend entries.
+
+In every SVG the top panel's plotting area is the element with id :data:`PLOT_AREA_ID`
+(inside the group :data:`TOP_AXES_ID`): its left and right edges are the x limits.
 """
 
-from .canvas import MEDIA_TYPES, RENDER_LOCK, Image, ImageFormat, ImageOptions
-from .charts import Curve, Kink, Line, Marks, Shade, render_function, render_lines, render_overlay
+from app.core.curves import Kink
+
+from .canvas import MEDIA_TYPES, PLOT_AREA_ID, RENDER_LOCK, TOP_AXES_ID, Image, ImageFormat, ImageOptions
+from .charts import Curve, Line, Marks, Shade, render_function, render_lines, render_overlay
 from .style import MAX_SERIES, Theme
 
 __all__ = [
     "MAX_SERIES",
     "MEDIA_TYPES",
+    "PLOT_AREA_ID",
     "RENDER_LOCK",
+    "TOP_AXES_ID",
     "Curve",
     "Image",
     "ImageFormat",

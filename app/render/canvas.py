@@ -3,6 +3,11 @@
 matplotlib's shared state (font caches, mathtext, rcParams) is not thread-safe, so every
 figure is built and drawn while holding :data:`RENDER_LOCK`; PNG compression, which needs
 no matplotlib, runs outside it.
+
+In an SVG the top panel (f in a function plot) has fixed ids, for clients that place things
+over the picture: :data:`TOP_AXES_ID` on its group and :data:`PLOT_AREA_ID` on its background
+rectangle, whose left and right edges are the x limits. matplotlib's own ids (``axes_1``,
+``patch_2``) are counters that any change to the figure may shift.
 """
 
 from __future__ import annotations
@@ -38,6 +43,11 @@ matplotlib.rcParams["svg.hashsalt"] = "activation-plots"
 matplotlib.rcParams["svg.fonttype"] = "path"
 matplotlib.rcParams["font.family"] = FONT_FAMILY
 matplotlib.rcParams["axes.unicode_minus"] = True
+
+# The SVG ids of the top panel's axes group and of its plotting area's background rectangle
+# (a <g> holding one rectangular <path>). The explorer (app/static/plot.js) reads PLOT_AREA_ID.
+TOP_AXES_ID = "top-axes"
+PLOT_AREA_ID = "plot-area"
 
 PNG_COMPRESS_LEVEL = 1  # zlib level: several times faster than 6, for a few % more bytes
 
@@ -120,6 +130,9 @@ def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tu
         if log_y:
             ax.set_yscale("log")
         _style_axes(ax, palette, sizes, options.grid, log_y)
+        if index == 0:
+            ax.set_gid(TOP_AXES_ID)
+            ax.patch.set_gid(PLOT_AREA_ID)
         if index < panels - 1:
             ax.tick_params(labelbottom=False)
         # Zero lines belong to the figure and are shown or hidden per plot.

@@ -15,6 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
+from app.core.curves import Kink
+
 from .canvas import (
     INTEGER_X,
     RENDER_LOCK,
@@ -39,31 +41,6 @@ LARGEST = 1e300
 SHADE_COLOURS = ("#e69f00", "#56b4e9", "#cc79a7", "#009e73")
 SHADE_HATCHES = (None, "///", "\\\\\\", "xx")
 MARK_SHAPES = ("o", "D", "s", "^")
-
-
-@dataclass(frozen=True)
-class Kink:
-    """A point where f changes branch: f there, and f' taken there with its one-sided limits.
-
-    ``dy_left``/``dy_right`` that differ from each other draw the derivative as a jump
-    (open circles at the limits, a filled dot at the value taken, ``dy``); ``y_left``/``y_right``
-    do the same for f itself where it is discontinuous (a step).
-    """
-
-    x: float
-    y: float
-    dy: float | None = None
-    dy_left: float | None = None
-    dy_right: float | None = None
-    y_left: float | None = None
-    y_right: float | None = None
-
-    def limits(self, of: str) -> tuple[float, float] | None:
-        """The one-sided limits of f (``of="y"``) or f' (``"dy"``) if they are given and differ."""
-        left, right = (self.y_left, self.y_right) if of == "y" else (self.dy_left, self.dy_right)
-        if left is None or right is None or left == right:
-            return None
-        return left, right
 
 
 @dataclass(frozen=True)

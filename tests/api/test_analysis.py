@@ -275,7 +275,7 @@ def test_dead_units_just_under_the_limits_runs(client: TestClient) -> None:
 
 
 def test_a_diverged_run_says_so_in_the_plot_legend(client: TestClient) -> None:
-    from app.api.network_analysis import _run_label
+    from app.render.curves import run_label as _run_label
 
     body = client.get("/v1/analysis/dead-units", params={"f": "relu", "lr": 50, "batch": 128}).json()
     (run,) = body["functions"]
@@ -322,9 +322,9 @@ def test_cost_over_the_work_limit_is_422(client: TestClient) -> None:
 
 
 def test_shading_computes_the_saturated_and_zero_intervals_for_the_renderer() -> None:
-    from app.api.shading import ShadeKind, overlays
     from app.core import analysis, registry
     from app.core.evaluate import grid
+    from app.render.curves import ShadeKind, overlays
 
     relu = registry.get("relu")
     shades, marks = overlays(analysis.bind(relu, {}), grid(-5, 5, 100), frozenset(ShadeKind))

@@ -1,8 +1,24 @@
 """The explorer page at / and its static files are served by the app."""
 
 import re
+from collections import Counter
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+
+from app.render import PLOT_AREA_ID
+
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
+# A /v1 path as written in JavaScript, with its placeholders: {name} in a template, ${...} in code.
+V1_PATH = re.compile(r"/v1(?:/(?:\$?\{[^}]*\}|[\w.-]+))*")
+
+
+def _modules() -> dict[str, str]:
+    return {path.name: path.read_text() for path in sorted(STATIC.glob("*.js"))}
+
+
+def _imports(script: str) -> list[str]:
+    return re.findall(r"""^import\s[^;]*?from\s+"(\./[\w.-]+\.js)";""", script, flags=re.MULTILINE)
 
 
 def test_explorer_page_is_served_at_root(client: TestClient) -> None:
@@ -15,20 +31,66 @@ def test_explorer_page_is_served_at_root(client: TestClient) -> None:
 def test_every_file_the_page_names_is_served_from_static(client: TestClient) -> None:
     html = client.get("/").text
     urls = [u for u in re.findall(r'(?:src|href)="([^"#]+)"', html) if u.startswith("/static/")]
-    assert {"/static/explorer.js", "/static/explorer.css", "/static/favicon.svg"} <= set(urls)
+    assert {"/static/main.js", "/static/explorer.css", "/static/favicon.svg"} <= set(urls)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.content, url
 
 
+def test_the_page_is_native_es_modules_all_served_as_javascript(client: TestClient) -> None:
+    html = client.get("/").text
+    assert '<script type="module" src="/static/main.js"></script>' in html
+    # Every module that main.js imports, directly or not, is served with a JavaScript type.
+    seen: set[str] = set()
+    todo = ["main.js"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript"), name
+        todo += [relative.removeprefix("./") for relative in _imports(response.text)]
+    # ... and nothing in app/static is left out of the page.
+    assert seen == set(_modules())
+
+
+def test_no_v1_path_is_written_twice_and_only_the_api_client_names_them() -> None:
+    paths = Counter()
+    for name, script in _modules().items():
+        found = [re.sub(r"\$?\{[^}]*\}", "{}", path) for path in V1_PATH.findall(script)]
+        paths.update(found)
+        if name != "api.js":
+            assert found == [], f"{name} should use ROUTES from api.js"
+    assert paths, "the API client names the routes"
+    assert [path for path, count in paths.items() if count > 1] == []
+
+
+def test_every_route_the_explorer_names_is_in_the_openapi_document(client: TestClient) -> None:
+    api = _modules()["api.js"]
+    table = api[api.index("export const ROUTES = {") : api.index("};")]
+    routes = re.findall(r'^\s+\w+: "([^"]+)",$', table, flags=re.MULTILINE)
+    assert len(routes) >= 9
+    paths = client.get("/openapi.json").json()["paths"]
+    assert [route for route in routes if route != "/openapi.json" and route not in paths] == []
+
+
+def test_the_explorer_finds_the_plot_area_by_the_id_the_renderer_gives_it() -> None:
+    assert f'const PLOT_AREA_ID = "{PLOT_AREA_ID}";' in _modules()["plot.js"]
+    assert "axes_1" not in "".join(_modules().values())
+
+
 def test_page_loads_nothing_from_other_hosts(client: TestClient) -> None:
     html = client.get("/").text
-    script = client.get("/static/explorer.js").text
+    scripts = [client.get(f"/static/{name}").text for name in _modules()]
     css = client.get("/static/explorer.css").text
-    for text in (html, script, css):
+    for text in (html, *scripts, css):
         assert not re.search(r"""(?:src|href)=["']https?://|url\(\s*["']?https?://|@import""", text)
-    assert 'fetch("http' not in script
+    for script in scripts:
+        assert 'fetch("http' not in script
+        assert not re.search(r"""^import\s[^;]*?from\s+["'](?!\./)""", script, flags=re.MULTILINE)
 
 
 def test_unknown_static_file_is_a_404(client: TestClient) -> None:

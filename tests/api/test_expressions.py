@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.plotting import image_cache
+from app.api.curves import image_cache
 from app.config import settings
 
 
@@ -179,39 +179,6 @@ def test_work_is_bounded_by_nodes_times_points(client: TestClient) -> None:
     assert f"at most {most} points" in error["msg"]
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most}).status_code == 200
     assert client.get("/v1/expressions/values", params={"expr": heavy, "num": most + 1}).status_code == 422
-
-
-def test_kinks_are_found_wherever_an_affine_argument_reaches_one() -> None:
-    from app.api.deps import XRange
-    from app.api.expressions import LIMITS, kinks_of
-    from app.core.expressions import compile_expression
-
-    grid = XRange(-5.0, 5.0, 100)
-    (kink,) = kinks_of(compile_expression("leaky_relu(x, negative_slope=0.2)", LIMITS), grid)
-    assert (kink.x, kink.y, kink.dy, kink.dy_left, kink.dy_right) == (0.0, 0.0, 0.2, 0.2, 1.0)
-    assert [k.x for k in kinks_of(compile_expression("hardtanh", LIMITS), grid)] == [-1.0, 1.0]
-    clipped = kinks_of(compile_expression("relu(x) - relu(x - 1)", LIMITS), grid)
-    assert [(k.x, k.y, k.dy, k.dy_left, k.dy_right) for k in clipped] == [
-        (0.0, 0.0, 0.0, 0.0, 1.0),
-        (1.0, 1.0, 1.0, 1.0, 0.0),
-    ]
-    (smooth,) = kinks_of(compile_expression("softplus(x, beta=5)", LIMITS), grid)  # at x = 20 / 5
-    assert smooth.dy_left is None  # the jump of f' at the threshold is below the drawing tolerance
-    assert kinks_of(compile_expression("relu(x - 10)", LIMITS), grid) == ()
-    assert kinks_of(compile_expression("sqrt(abs(x))", LIMITS), grid) == ()  # f' is infinite there
-
-
-def test_a_pole_between_grid_points_breaks_only_its_own_line() -> None:
-    from app.api.expressions import break_at_jumps
-
-    x = np.linspace(-1.0, 1.0, 4)  # -1, -1/3, 1/3, 1: the pole of 1/x is between the middle two
-    pole = (1 / x, -1 / x**2)
-    line = (2 * x, np.full(4, 2.0))
-    new_x, ((y, dy), (y2, dy2)) = break_at_jumps(x, [pole, line])
-    np.testing.assert_allclose(new_x, [-1, -1 / 3, 0, 1 / 3, 1], atol=1e-15)
-    assert np.isnan(y[2]) and np.isnan(dy[2])
-    np.testing.assert_allclose(y2, 2 * new_x, atol=1e-15)
-    np.testing.assert_allclose(dy2, 2.0)
 
 
 def test_post_evaluates_at_given_points(client: TestClient) -> None:

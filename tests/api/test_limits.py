@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.concurrency import run_in_threadpool
 
-from app.api.limits import BodySizeLimitMiddleware, HeavyWork
 from app.config import settings
+from app.web.limits import BodySizeLimitMiddleware, HeavyWork
 
 LIMIT = settings.MAX_BODY_BYTES
 VALUES = "/v1/activations/relu/values"
@@ -77,9 +78,10 @@ def gated_app() -> Iterator[Gated]:
     heavy = HeavyWork(slots=1, queue=1, wait_seconds=0.3)
     app = FastAPI()
 
-    @app.get("/heavy", dependencies=[Depends(heavy.slot, scope="function")])
-    def heavy_route() -> dict[str, bool]:
-        return {"opened": gate.wait(5)}
+    @app.get("/heavy")
+    async def heavy_route() -> dict[str, bool]:
+        async with heavy.slot():
+            return {"opened": await run_in_threadpool(gate.wait, 5)}
 
     yield app, gate, heavy
     gate.set()

@@ -8,8 +8,9 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import responses
+from app.api import curves
 from app.config import settings
+from app.web import encoding
 
 # (method, path, query, JSON body): each is 200 points of work or more.
 REQUESTS = [
@@ -32,7 +33,7 @@ def encoding_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     proxy = types.SimpleNamespace(**{name: getattr(orjson, name) for name in dir(orjson) if name.startswith("OPT_")})
     proxy.dumps = dumps
-    monkeypatch.setattr(responses, "orjson", proxy)
+    monkeypatch.setattr(encoding, "orjson", proxy)
     return threads
 
 
@@ -49,7 +50,7 @@ def test_work_in_a_thread_gives_the_bytes_of_work_in_place(
     answers = []
     for limit in (10**9, 0):
         monkeypatch.setattr(settings, "INLINE_MAX_POINTS", limit)
-        responses.values_cache.clear()
+        curves.values_cache.clear()
         answer = client.request(method, path, params=query, json=body)
         assert answer.status_code == 200, answer.text
         answers.append(answer.content)

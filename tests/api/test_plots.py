@@ -4,11 +4,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import plotting
-from app.api.cache import ResponseCache
-from app.api.limits import HeavyWork
-from app.api.plotting import image_cache
+from app.api.curves import image_cache
 from app.render import Image, ImageFormat
+from app.web import limits
+from app.web.caching import ResponseCache
+from app.web.limits import HeavyWork
 
 PLOT = "/v1/activations/{}/plot"
 
@@ -222,7 +222,7 @@ def test_a_plot_the_cache_or_client_has_takes_no_heavy_slot(
     first = client.get(PLOT.format("softsign"))
     assert first.status_code == 200
     # No slot will ever come free: only plots that need no drawing can be answered.
-    monkeypatch.setattr(plotting, "heavy_work", HeavyWork(slots=0, queue=0, wait_seconds=0.1))
+    monkeypatch.setattr(limits, "heavy_work", HeavyWork(slots=0, queue=0, wait_seconds=0.1))
     cached = client.get(PLOT.format("softsign"))
     assert cached.status_code == 200
     assert cached.content == first.content

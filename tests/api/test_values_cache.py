@@ -1,15 +1,14 @@
 """GET /values answers: cached answers are the fresh ones, with ETags, 304s and a bounded cache."""
 
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import activations, compare, expressions
-from app.api.responses import values_cache
+from app.api.curves import values_cache
 from app.config import settings
+from app.core.curves import ExpressionCurve, FunctionCurve
 
 VALUES = "/v1/activations/{name}/values"
 
@@ -21,32 +20,29 @@ def empty_cache() -> Iterator[None]:
     values_cache.clear()
 
 
-def _record_evaluations(
-    monkeypatch: pytest.MonkeyPatch, modules: list[ModuleType], name_of: Callable[[Any], str]
-) -> list[str]:
-    """``name_of`` of everything the routes of ``modules`` evaluate, in order."""
+def _record_evaluations(monkeypatch: pytest.MonkeyPatch, kind: type, name_of: Callable[[Any], str]) -> list[str]:
+    """``name_of`` of every curve of type ``kind`` that is evaluated, in order."""
     seen: list[str] = []
-    real = modules[0].evaluate
+    real = kind.values
 
-    def counting(subject: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(name_of(subject))
-        return real(subject, *args, **kwargs)
+    def counting(curve: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(name_of(curve))
+        return real(curve, *args, **kwargs)
 
-    for module in modules:
-        monkeypatch.setattr(module, "evaluate", counting)
+    monkeypatch.setattr(kind, "values", counting)
     return seen
 
 
 @pytest.fixture
 def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The name of every function the values route evaluates."""
-    return _record_evaluations(monkeypatch, [activations], lambda activation: activation.name)
+    return _record_evaluations(monkeypatch, FunctionCurve, lambda curve: curve.activation.name)
 
 
 @pytest.fixture
 def curve_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The normalised text of every expression the expression and comparison values routes evaluate."""
-    return _record_evaluations(monkeypatch, [expressions, compare], lambda expression: expression.text)
+    return _record_evaluations(monkeypatch, ExpressionCurve, lambda curve: curve.expression.text)
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "npy"])

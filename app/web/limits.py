@@ -4,7 +4,7 @@ Two pieces, both configured in ``Settings``:
 
 - ``BodySizeLimitMiddleware`` answers 413 to a body over ``MAX_BODY_BYTES``, from its
   ``Content-Length`` before any of it is read, or by counting the bytes of a streamed body.
-- ``HeavyWork`` (used as a route dependency) lets at most ``HEAVY_CONCURRENCY`` plots or
+- ``HeavyWork`` (``async with heavy_work.slot():`` around the work itself) lets at most ``HEAVY_CONCURRENCY`` plots or
   analyses run at once in a worker process. Others wait for a slot for at most
   ``HEAVY_WAIT_SECONDS`` and at most ``HEAVY_QUEUE`` of them wait; past either bound the
   answer is 503 with ``Retry-After``, so a burst of expensive requests is shed instead of
@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import orjson
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import settings
 
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+T = TypeVar("T")
 
 
 def _too_large_detail(limit: int) -> str:
@@ -119,8 +121,10 @@ class HeavyWork:
             headers={"Retry-After": str(self.retry_after)},
         )
 
+    @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot while the route's handler runs (a dependency with ``yield``)."""
+        """Hold one slot for the duration of the ``async with`` block: around the rendering, not the request,
+        so that an answer the cache or the client already has never waits for one."""
         semaphore = self._semaphore()
         if semaphore.locked():
             if self._waiting >= self.queue:
@@ -143,9 +147,12 @@ class HeavyWork:
 
 heavy_work = HeavyWork(settings.HEAVY_CONCURRENCY, settings.HEAVY_QUEUE, settings.HEAVY_WAIT_SECONDS)
 
-# For a CPU-heavy route: `@router.get(..., dependencies=[HeavySlot], responses=BUSY_RESPONSES)`.
-# scope="function" frees the slot as soon as the handler returns, before the response is sent.
-HeavySlot = Depends(heavy_work.slot, scope="function")
+
+async def run_heavy(work: Callable[[], T]) -> T:
+    """``work()`` in the threadpool, holding a heavy-work slot while it runs (503 when none comes free)."""
+    async with heavy_work.slot():
+        return await run_in_threadpool(work)
+
 
 BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {

@@ -4,8 +4,9 @@ from fastapi import APIRouter
 
 from app import __version__
 from app.schemas import Health
+from app.web.routing import ApiRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=ApiRoute)
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness probe")

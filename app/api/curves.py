@@ -1,0 +1,226 @@
+"""The one pipeline of every curve endpoint: values, plots and analyses of a curve set, written once.
+
+A resource reads its :class:`~app.core.curves.CurveSet` from the request (``app/api/deps.py``) and
+hands it here with the operation's query model. Everything else happens here, the same way for a
+function, an expression and a comparison:
+
+- values: the format negotiated, the work bounded, JSON, CSV or NPY encoded, GET answers cached
+  with an ETag (a 304 for ``If-None-Match``), small requests computed on the event loop;
+- plots: the image options negotiated, the picture drawn in a heavy-work slot only when neither
+  the client nor the cache has it, cached with an ETag;
+- analyses: computed in a heavy-work slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import matplotlib
+import numpy as np
+import scipy
+from fastapi import Request, Response
+
+from app import __version__
+from app.config import settings
+from app.core import analysis
+from app.core.curves import CurveSet, FunctionCurve, Kind, Values
+from app.core.evaluate import Method
+from app.core.functions import Array
+from app.core.rounding import round_half_even
+from app.render import MEDIA_TYPES, Image, ImageOptions
+from app.render.curves import draw_curve_set
+from app.schemas import RangeInfo, analysis_model, values_model
+from app.web.caching import Answer, AnswerKey, Answers
+from app.web.encoding import Format, json_answer, model_response, table_answer
+from app.web.errors import validation_error
+from app.web.limits import run_heavy
+from app.web.negotiation import negotiate_table
+from app.web.offload import run_sized
+
+from .deps import check_analysis_work, check_work
+from .queries import AnalysisOptions, PlotOptions, PointsQuery, ValuesOptions
+
+# Part of every key: a new release, numpy or scipy may compute the same parameters differently,
+# and a new release or matplotlib may draw them differently.
+NUMBERS_VERSION = f"{__version__}/{np.__version__}/{scipy.__version__}"
+RENDER_VERSION = f"{__version__}/{matplotlib.__version__}"
+
+values_answers = Answers(settings.VALUES_CACHE_ENTRIES, settings.VALUES_CACHE_BYTES, settings.VALUES_MAX_AGE)
+plot_answers = Answers(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES, settings.PLOT_MAX_AGE)
+
+
+async def values(request: Request, subject: CurveSet, query: ValuesOptions) -> Response:
+    """f (and f') of ``subject`` on the query's grid, cached: its answer is a pure function of the key."""
+    check_work(subject, query.num)
+    fmt = negotiate_table(request, query.format)
+    x_range = query.x_grid()
+    key = AnswerKey.of(
+        {
+            "numbers": NUMBERS_VERSION,
+            "values": subject.identity(),
+            "x": x_range,
+            "derivative": query.derivative,
+            "method": query.method,
+            "format": fmt,
+            "decimals": query.decimals,
+        }
+    )
+
+    def encode() -> Answer:
+        return encode_values(subject, x_range.points(), query.derivative, query.method, fmt, query.decimals)
+
+    return await values_answers.respond(request, key, lambda: run_sized(x_range.num * subject.nodes, encode))
+
+
+async def point_values(
+    request: Request, subject: CurveSet, x: list[float], derivative: bool, method: Method, query: PointsQuery
+) -> Response:
+    """f (and f') of ``subject`` at the points of a request body; not cached."""
+    check_work(subject, len(x), ("body", "x"))
+    fmt = negotiate_table(request, query.format)
+
+    def encode() -> Answer:
+        # Turning the points into an array is work per point too: in the thread with the rest.
+        return encode_values(subject, checked_points(x), derivative, method, fmt, query.decimals)
+
+    answer = await run_sized(len(x) * subject.nodes, encode)
+    return Response(answer.data, media_type=answer.media_type)
+
+
+def checked_points(given: list[float]) -> Array:
+    """The points of a request body as an array, or a 422 at the first one beyond ``MAX_ABS_X``."""
+    x = np.asarray(given, dtype=np.float64)
+    too_far = np.flatnonzero(np.abs(x) > settings.MAX_ABS_X)
+    if too_far.size:
+        i = int(too_far[0])
+        raise validation_error(("body", "x", i), f"|x| must be at most {settings.MAX_ABS_X:g}", given[i])
+    return x
+
+
+def encode_values(
+    subject: CurveSet, x: Array, derivative: bool, method: Method, fmt: Format, decimals: int | None
+) -> Answer:
+    """The values answer: JSON from the response model, or the columns x, y, dy (y1, dy1, ... compared) as CSV or NPY.
+
+    With ``decimals`` every number is rounded first, so all three formats carry the same numbers.
+    """
+    results = subject.values(x, method, derivative)
+    if decimals is not None:
+        x = round_half_even(x, decimals)
+        results = [_rounded(v, decimals, derivative) for v in results]
+    if fmt is Format.json:
+        return json_answer(values_model(subject, x, results, derivative, method))
+    return table_answer(fmt, columns(subject, x, results, derivative))
+
+
+def _rounded(v: Values, decimals: int, derivative: bool) -> Values:
+    dy = round_half_even(v.dy, decimals) if derivative else v.dy
+    return Values(round_half_even(v.y, decimals), dy, v.undefined, v.undefined_dy)
+
+
+def columns(subject: CurveSet, x: Array, results: Sequence[Values], derivative: bool) -> dict[str, Array]:
+    """x, y, dy for one curve; x, y1, dy1, y2, dy2, ... for a comparison, in the order of its curves."""
+    table = {"x": x}
+    numbered = subject.kind is Kind.comparison
+    for i, v in enumerate(results, start=1):
+        suffix = str(i) if numbered else ""
+        table["y" + suffix] = v.y
+        if derivative:
+            table["dy" + suffix] = v.dy
+    return table
+
+
+async def plot(request: Request, subject: CurveSet, query: PlotOptions) -> Response:
+    """The figure of ``subject``: f over f' (one curve) or an overlay (several), cached."""
+    check_work(subject, query.num)
+    options = query.image_options(request)
+    shade = query.shades()
+    x_range = query.x_grid()
+    key = {
+        "plot": subject.identity(),
+        "x": x_range,
+        "derivative": query.derivative,
+        "method": query.method_used(),
+        "shade": sorted(shade),
+    }
+    return await image(
+        request,
+        key,
+        options,
+        lambda: draw_curve_set(subject, x_range, options, query.derivative, query.method, shade),
+        filename=_filename(subject),
+    )
+
+
+def _filename(subject: CurveSet) -> str:
+    """The saved file's name: the function's for one function (or a lone activation of x), else the kind's."""
+    if subject.kind is Kind.comparison:
+        return "comparison"
+    (curve,) = subject.curves
+    return curve.activation.name if isinstance(curve, FunctionCurve) else curve.name
+
+
+async def image(
+    request: Request, key: Mapping[str, Any], options: ImageOptions, render: Callable[[], Image], *, filename: str
+) -> Response:
+    """The image for ``key`` (every canonical parameter of the picture): 304 if the client has it, the
+    cached one if drawn before, else ``render()`` in a heavy-work slot. ``filename`` (without extension)
+    names the file a browser saves."""
+    answer_key = AnswerKey.of({"render": RENDER_VERSION, **key, "options": options})
+
+    async def draw() -> Answer:
+        picture = await run_heavy(render)
+        disposition = f'inline; filename="{_safe_filename(filename)}.{picture.format.value}"'
+        return Answer(picture.data, MEDIA_TYPES[picture.format], (("Content-Disposition", disposition),))
+
+    return await plot_answers.respond(request, answer_key, draw)
+
+
+def _safe_filename(name: str) -> str:
+    """Letters, digits, ``-`` and ``_`` only, so the header needs no quoting rules."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in name)[:80] or "plot"
+
+
+async def analyse(request: Request, subject: CurveSet, query: AnalysisOptions) -> Response:
+    """Where the one curve of ``subject`` saturates, is exactly 0 and is steepest; its sparsity and statistics."""
+    check_analysis_work(subject, query)
+    (curve,) = subject.curves
+    f = curve.nonlinearity()
+    x_range = query.x_grid()
+
+    def work() -> analysis.Analysis:
+        return analysis.analyse(
+            f,
+            x_range.points(),
+            eps=query.eps,
+            depth=query.depth,
+            sigma=query.sigma,
+            samples=query.samples,
+            seed=query.seed,
+        )
+
+    result = await run_heavy(work)
+    grid = RangeInfo(x_min=x_range.x_min, x_max=x_range.x_max, num=x_range.num)
+    params = dict(curve.params) if isinstance(curve, FunctionCurve) else {}
+    # The reproducing URL names a function's parameters, or the expression.
+    subject_query = params if isinstance(curve, FunctionCurve) else {"expr": curve.expression.text}
+    url = reproducing_url(request, {**subject_query, **grid.model_dump(), **query.resolved()})
+    return model_response(analysis_model(result, f.name, f.label, params, grid, url))
+
+
+def reproducing_url(request: Request, resolved: Mapping[str, Any]) -> str:
+    """The request that reproduces an answer, every parameter spelled out."""
+    pairs: list[tuple[str, Any]] = []
+    for key, value in resolved.items():
+        if isinstance(value, list):
+            pairs.extend((key, v) for v in value)
+        else:
+            pairs.append((key, value))
+    return f"{request.url.path}?{urlencode(pairs)}"
+
+
+# The answers kept in this worker, by kind.
+values_cache = values_answers.cache
+image_cache = plot_answers.cache

@@ -1,0 +1,114 @@
+"""/v1/activations: the functions, their values, plots and analyses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core import registry
+from app.schemas import ActivationInfo, AnalysisResponse, ValuesRequest, ValuesResponse
+from app.web.caching import CACHED_RESPONSES
+from app.web.encoding import model_response
+from app.web.limits import BODY_RESPONSES, BUSY_RESPONSES
+from app.web.negotiation import IMAGE_RESPONSES, JSON_ONLY_RESPONSES, TABULAR_RESPONSES, JsonOnly
+from app.web.routing import ApiRoute
+
+from .. import curves
+from ..deps import UNKNOWN_NAME_RESPONSES, ActivationDep, function_set
+from ..queries import FunctionAnalysisQuery, FunctionPlotQuery, FunctionValuesQuery, PointsQuery
+
+router = APIRouter(route_class=ApiRoute)
+
+# Metadata never changes: built once, at import.
+_METADATA = {a.name: ActivationInfo.model_validate(registry.metadata(a)) for a in registry.ACTIVATIONS}
+_CATALOGUE = list(_METADATA.values())
+
+
+@router.get(
+    "",
+    response_model=list[ActivationInfo],
+    responses=JSON_ONLY_RESPONSES,
+    dependencies=[JsonOnly],
+    summary="List every activation function",
+)
+async def list_activations() -> list[ActivationInfo]:
+    """Every registered function with its formula, parameters, kinks and properties."""
+    return _CATALOGUE
+
+
+@router.get(
+    "/{name}",
+    response_model=ActivationInfo,
+    responses={**UNKNOWN_NAME_RESPONSES, **JSON_ONLY_RESPONSES},
+    dependencies=[JsonOnly],
+    summary="Describe one activation function",
+)
+async def read_activation(activation: ActivationDep) -> Response:
+    """One function's metadata; any alias or capitalisation finds it."""
+    return model_response(_METADATA[activation.name])
+
+
+@router.get(
+    "/{name}/values",
+    response_model=ValuesResponse,
+    responses={**TABULAR_RESPONSES, **CACHED_RESPONSES, **UNKNOWN_NAME_RESPONSES},
+    summary="Values and derivatives on an x grid",
+)
+async def read_values(
+    request: Request, activation: ActivationDep, query: Annotated[FunctionValuesQuery, Query()]
+) -> Response:
+    """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
+
+    The function's own parameters go in the query string by name
+    (`?negative_slope=0.2`); unknown names are rejected. The answer carries an `ETag`
+    and may be cached; `If-None-Match` with it gets a 304.
+    """
+    return await curves.values(request, function_set(activation, query.function_params()), query)
+
+
+@router.post(
+    "/{name}/values",
+    response_model=ValuesResponse,
+    responses={**TABULAR_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BODY_RESPONSES},
+    summary="Values and derivatives at given points",
+)
+async def compute_values(
+    request: Request, activation: ActivationDep, body: ValuesRequest, query: Annotated[PointsQuery, Query()]
+) -> Response:
+    """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
+    subject = function_set(activation, body.params, ("body", "params"))
+    return await curves.point_values(request, subject, body.x, body.derivative, body.method, query)
+
+
+@router.get(
+    "/{name}/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BUSY_RESPONSES},
+    summary="Plot a function and its derivative",
+)
+async def read_plot(
+    request: Request, activation: ActivationDep, query: Annotated[FunctionPlotQuery, Query()]
+) -> Response:
+    """PNG (default) or SVG of f titled with its name over f' titled "Derivative of ...", kinks marked."""
+    return await curves.plot(request, function_set(activation, query.function_params()), query)
+
+
+@router.get(
+    "/{name}/analysis",
+    response_model=AnalysisResponse,
+    responses={**BUSY_RESPONSES, **JSON_ONLY_RESPONSES, **UNKNOWN_NAME_RESPONSES},
+    dependencies=[JsonOnly],
+    summary="Sparsity, saturation, gradient and output statistics of one function",
+    tags=["analysis"],
+)
+async def read_analysis(
+    request: Request, activation: ActivationDep, query: Annotated[FunctionAnalysisQuery, Query()]
+) -> Response:
+    """Where f saturates, is exactly 0 and is steepest on the range; its sparsity, mean and variance on N(0, sigma²).
+
+    The sparsity is the fraction of exact zeros among `samples` inputs drawn with `seed`,
+    with its standard error; the gain bound max|f'|^depth says how fast a chain of
+    `depth` such derivatives can shrink or grow a gradient at most.
+    """
+    return await curves.analyse(request, function_set(activation, query.function_params()), query)

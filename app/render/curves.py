@@ -1,0 +1,133 @@
+"""Pictures of the core's results: a curve set's figure with its kinks and shading, and the network charts.
+
+Each function here evaluates what it draws from the core and hands plain arrays to the charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+import numpy as np
+
+from app.core import analysis
+from app.core.curves import CurveSet, Grid, Kind, break_at_jumps
+from app.core.evaluate import Method
+from app.core.functions import Array
+from app.core.networks import Nonlinearity
+
+from .canvas import Image, ImageOptions
+from .charts import Curve, Line, Marks, Shade, render_function, render_lines, render_overlay
+
+# A comparison's title longer than this gives way to "N curves"; the legend names them all.
+_TITLE_CHARS = 60
+
+
+class ShadeKind(StrEnum):
+    saturation = "saturation"
+    zeros = "zeros"
+
+
+def overlays(f: Nonlinearity, x: Array, kinds: frozenset[ShadeKind]) -> tuple[list[Shade], list[Marks]]:
+    """The shaded intervals and marked points asked for, computed on the plot's grid."""
+    shades: list[Shade] = []
+    marks: list[Marks] = []
+    if ShadeKind.saturation in kinds:
+        saturation = analysis.saturation(f, x)
+        if saturation.intervals:
+            label = f"saturated: |f′| < {saturation.eps:.3g}"
+            shades.append(Shade(label, tuple((i.start, i.end) for i in saturation.intervals)))
+    if ShadeKind.zeros in kinds:
+        zeros = analysis.zeros(f, x)
+        if zeros.intervals:
+            shades.append(Shade("f(x) = 0 exactly", tuple((i.start, i.end) for i in zeros.intervals)))
+        if zeros.points:
+            marks.append(Marks("zero of f", tuple(zeros.points)))
+    return shades, marks
+
+
+def draw_curve_set(
+    subject: CurveSet,
+    x_range: Grid,
+    options: ImageOptions,
+    derivative: bool,
+    method: Method,
+    shade: frozenset[ShadeKind] = frozenset(),
+) -> Image:
+    """One curve as the article's figure (f over f', kinks marked, shading on request), or several overlaid.
+
+    An expression's lines break at its poles and jumps; a registered function has none.
+    """
+    x = x_range.points()
+    values = subject.values(x, method)
+    if subject.kind is not Kind.function:
+        x, values = break_at_jumps(x, values)
+    if subject.kind is Kind.comparison:
+        drawn = [
+            Curve(_literal(curve.label), v.y, v.dy if derivative else None, curve.kinks(x_range))
+            for curve, v in zip(subject.curves, values, strict=True)
+        ]
+        title = ", ".join(curve.label for curve in subject.curves)
+        if len(title) > _TITLE_CHARS:
+            title = f"{len(subject.curves)} curves"
+        return render_overlay(x, drawn, options=options, derivative=derivative, title=_literal(title))
+    (curve,), (v,) = subject.curves, values
+    shades, marks = overlays(curve.nonlinearity(), x_range.points(), shade)
+    return render_function(
+        x,
+        v.y,
+        v.dy if derivative else None,
+        label=curve.label,
+        options=options,
+        kinks=curve.kinks(x_range),
+        shades=shades,
+        marks=marks,
+    )
+
+
+def _literal(text: str) -> str:
+    """``text`` drawn as written: matplotlib would read $...$ as TeX, and fail on TeX it does not know."""
+    return text.replace("$", r"\$")
+
+
+def draw_gradient_flow(
+    flows: Sequence[analysis.Flow], depth: int, width: int, init: str, options: ImageOptions
+) -> Image:
+    """|dL/dh_l| against layer l on a log scale, one line per function."""
+    layers = np.arange(1, depth + 1, dtype=np.float64)
+    lines = [Line(flow.label, layers, _array(flow.output_grad_norm)) for flow in flows]
+    return render_lines(
+        lines,
+        options=options,
+        title=f"Gradient norm per layer ({depth} x {width}, {init} init)",
+        xlabel="layer (1 = input side)",
+        ylabel="|dL/dh|",
+        log_y=True,
+        integer_x=True,
+    )
+
+
+def draw_dead_units(
+    runs: Sequence[analysis.DeadRun], lr: float, depth: int, width: int, init: str, options: ImageOptions
+) -> Image:
+    """The fraction of dead units (all layers together) against the SGD step, one line per function."""
+    lines = [Line(run_label(run), np.array(run.steps, dtype=np.float64), np.array(run.dead_fraction)) for run in runs]
+    return render_lines(
+        lines,
+        options=options,
+        title=f"Dead units, SGD at lr {lr:g} ({depth} x {width}, {init} init)",
+        xlabel="step",
+        ylabel="fraction of units dead",
+        integer_x=True,
+    )
+
+
+def run_label(run: analysis.DeadRun) -> str:
+    """The legend label; a run that diverged says so, since its line stops early."""
+    if run.diverged_at_step is None:
+        return run.label
+    return f"{run.label} (diverged at step {run.diverged_at_step})"
+
+
+def _array(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
