@@ -9,7 +9,7 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.config import settings
 from app.core import analysis
-from app.core.curves import CurveSet, ExpressionCurve, FunctionCurve, Kind, Values
+from app.core.curves import CurveSet, Evaluation, ExpressionCurve, FunctionCurve, Kind, Values
 from app.core.evaluate import Method
 from app.core.functions import Array
 
@@ -68,7 +68,15 @@ class ValuesResponse(BaseModel):
     dy: list[float] | None = Field(None, description="f'(x); absent when derivative=false")
 
 
-class ValuesRequest(BaseModel):
+class _Evaluation(BaseModel):
+    derivative: StrictBool = True
+    method: Method = Method.analytic
+
+    def evaluation(self) -> Evaluation:
+        return Evaluation(self.derivative, self.method)
+
+
+class ValuesRequest(_Evaluation):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"x": [-1.0, 0.0, 0.5, 2.0], "params": {}, "derivative": True}]},
@@ -76,8 +84,6 @@ class ValuesRequest(BaseModel):
 
     x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
     params: dict[str, ParamValue] = Field(default_factory=dict, description="the function's parameters")
-    derivative: StrictBool = True
-    method: Method = Method.analytic
 
 
 class ErrorMessage(BaseModel):
@@ -101,7 +107,7 @@ class ExpressionValuesResponse(BaseModel):
     dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false")
 
 
-class ExpressionValuesRequest(BaseModel):
+class ExpressionValuesRequest(_Evaluation):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"expr": "2*sigmoid(2*x) - 1", "x": [-1.0, 0.0, 0.5, 2.0]}]},
@@ -109,8 +115,6 @@ class ExpressionValuesRequest(BaseModel):
 
     expr: str = Field(description="an expression in x, as for GET /v1/expressions/values")
     x: list[FiniteFloat] = Field(min_length=1, max_length=settings.MAX_POINTS, description="points to evaluate at")
-    derivative: StrictBool = True
-    method: Method = Method.analytic
 
 
 class Series(BaseModel):
@@ -294,7 +298,7 @@ class CostResponse(BaseModel):
 
 
 def values_model(
-    subject: CurveSet, x: Array, results: Sequence[Values], derivative: bool, method: Method
+    subject: CurveSet, x: Array, results: Sequence[Values], how: Evaluation
 ) -> ValuesResponse | ExpressionValuesResponse | CompareResponse:
     """The JSON answer of a values request, its arrays left as numpy arrays (nan where undefined) for the encoder.
 
@@ -302,7 +306,7 @@ def values_model(
     """
     series: list[dict[str, Any]] = []
     for curve, v in zip(subject.curves, results, strict=True):
-        dy = {"dy": v.dy} if derivative else {}
+        dy = {"dy": v.dy} if how.derivative else {}
         if isinstance(curve, FunctionCurve):
             series.append({"name": curve.activation.name, "params": curve.params, "y": v.y, **dy})
         else:
@@ -311,7 +315,7 @@ def values_model(
             series.append(
                 {"expr": text, "label": label, "y": v.y, **dy, "undefined": undefined[0], "undefined_dy": undefined[1]}
             )
-    grid: dict[str, Any] = {"method": method, "x": x}
+    grid: dict[str, Any] = {"method": how.method, "x": x}
     if subject.kind is Kind.comparison:
         return CompareResponse.model_construct(**grid, series=[Series.model_construct(**fields) for fields in series])
     (fields,) = series

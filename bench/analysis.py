@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.api.expressions import compile_query
+from app.api.deps import compile_at
 from app.config import settings
 from app.main import app
 
@@ -28,7 +28,7 @@ def cases() -> list[tuple[str, str, dict[str, Any]]]:
     s = settings
     gf = "/v1/analysis/gradient-flow"
     du = "/v1/analysis/dead-units"
-    expr_weight = sum(compile_query(e, ("query", "f")).size for e in EXPRESSIONS)
+    expr_weight = sum(compile_at(e, ("query", "f")).size for e in EXPRESSIONS)
     evals = s.NETWORK_MAX_EVALUATIONS
     # A small learning rate, so no run stops early by diverging: the whole budget is spent.
     slow_lr = {"lr": 0.01}

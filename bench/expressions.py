@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.api.expressions import LIMITS
+from app.api.deps import EXPRESSION_LIMITS as LIMITS
 from app.core import registry
 from app.core.expressions import ExpressionError, compile_expression, evaluate
 

@@ -6,8 +6,7 @@ first in the routing table.
 """
 
 import orjson
-from fastapi import Request, Response
-from starlette.routing import Route
+from fastapi import Response
 
 from app.api.deps import NamePath
 from app.core.evaluate import grid
@@ -48,12 +47,6 @@ async def floor_values_shaped(name: NamePath) -> Response:
     return Response(_VALUES_LIKE, media_type="application/json", headers=_VALUES_HEADERS)
 
 
-async def floor_values_direct(request: Request) -> Response:
-    """The same, served as the values route is (app/api/direct.py): a plain route, no FastAPI operation."""
-    return Response(_VALUES_LIKE, media_type="application/json", headers=_VALUES_HEADERS)
-
-
 # First in the routing table: the floor pays the least routing any route of the app can.
 _floor = [route for route in app.router.routes if getattr(route, "tags", None) == ["bench"]]
-_floor.append(Route("/bench/floor-direct/{name}/values", floor_values_direct, methods=["GET"]))
 app.router.routes[:] = _floor + [route for route in app.router.routes if route not in _floor]

@@ -25,9 +25,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.api.responses import _csv, _npy, values_cache
+from app.api.curves import values_cache
 from app.core.rounding import round_half_even
 from app.schemas import ValuesRequest, ValuesResponse
+from app.web.encoding import _csv, _npy
 from bench.floor_app import app as service
 from bench.straightforward_app import app as straightforward
 

@@ -11,7 +11,7 @@ median and fastest time of each case and the ratios of medians against the artic
   (evaluation, kinks, drawing and PNG encoding), at the default 640x480;
 - cold request: the same through HTTP (in-process client), a new ``negative_slope`` each time;
 - cached request: a repeated request answered from the in-process cache;
-- cached lookup: ``plot_response`` for a cached key, without HTTP;
+- cached lookup: the plot cache's answer for a cached key (``Answers.known``), without HTTP;
 - health request: ``GET /healthz``, the cost of any request through the in-process client;
 - over HTTP: the cached plot and ``/healthz`` from a uvicorn server on localhost (one worker,
   started by this script), through one keep-alive connection.
@@ -40,13 +40,14 @@ import numpy as np
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from app.api.deps import XRange
-from app.api.plots import plot_activation
-from app.api.plotting import plot_response
+from app.api.curves import plot_answers
 from app.core import registry
+from app.core.curves import CurveSet, Grid
 from app.core.evaluate import Method
 from app.main import app
 from app.render import ImageOptions
+from app.render.curves import draw_curve_set
+from app.web.caching import Answer, AnswerKey
 
 X = np.linspace(-5, 5, 100)
 SLOW = {"article (pyplot + tight_layout)", "cold render", "cold request"}
@@ -97,34 +98,31 @@ def main() -> None:
     args = parser.parse_args()
 
     leaky = registry.get("leaky_relu")
-    x_range = XRange(-5.0, 5.0, 100)
+    x_range = Grid(-5.0, 5.0, 100)
     options = ImageOptions()
     slopes = itertools.count(1)
     client = TestClient(app)
     url = "/v1/activations/leaky_relu/plot"
     client.get(url, params={"negative_slope": 0.5})  # warm the cache entry the cached cases use
     request = Request({"type": "http", "method": "GET", "path": url, "headers": [], "query_string": b""})
-    key = {"plot": "bench", "options": options}
-    plot_response(
-        request, key, lambda: plot_activation(leaky, x_range, {"negative_slope": 0.5}, options, True, Method.analytic)
-    )
+    key = AnswerKey.of({"plot": "bench", "options": options})
+
+    def plot_activation(slope: float) -> bytes:
+        subject = CurveSet.function(leaky, leaky.resolve_params({"negative_slope": slope}))
+        return draw_curve_set(subject, x_range, options, True, Method.analytic).data
+
+    plot_answers.cache.put(key.canonical, Answer(plot_activation(0.5), "image/png"))
 
     def fresh_slope() -> float:
         return 1.0 / (next(slopes) + 7)
 
     cases: dict[str, Callable[[], object]] = {
         "article (pyplot + tight_layout)": lambda: article(fresh_slope()),
-        "cold render": lambda: plot_activation(
-            leaky, x_range, {"negative_slope": fresh_slope()}, options, True, Method.analytic
-        ),
+        "cold render": lambda: plot_activation(fresh_slope()),
         "cold request": lambda: client.get(url, params={"negative_slope": fresh_slope()}),
         "cached request": lambda: client.get(url, params={"negative_slope": 0.5}),
         "health request (client floor)": lambda: client.get("/healthz"),
-        "cached lookup": lambda: plot_response(
-            request,
-            key,
-            lambda: plot_activation(leaky, x_range, {"negative_slope": 0.5}, options, True, Method.analytic),
-        ),
+        "cached lookup": lambda: plot_answers.known(request, key),
     }
     with served() as base_url, httpx.Client(base_url=base_url) as http:
         http.get(url, params={"negative_slope": 0.5}).raise_for_status()

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
-from app.api.plotting import image_cache
+from app.api.curves import image_cache
 from app.core import registry
 from app.main import app
 

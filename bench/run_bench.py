@@ -71,12 +71,6 @@ CASES = [
         "service",
         "/bench/floor-async/sigmoid/values",
     ),
-    Case(
-        "floor: no-op plain route (as the values route is served) with a path parameter, sending a values "
-        "answer's bytes and headers",
-        "service",
-        "/bench/floor-direct/sigmoid/values",
-    ),
     # Next to the values rows it is compared with, so that both see the machine alike.
     Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
     Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
@@ -118,10 +112,6 @@ CASES = [
 
 FLOOR, FLOOR_ASYNC = "floor: no-op `def` route", "floor: no-op `async def` route"
 FLOOR_SHAPED = "floor: no-op `async def` route with a path parameter, sending a values answer's bytes and headers"
-FLOOR_DIRECT = (
-    "floor: no-op plain route (as the values route is served) with a path parameter, sending a values "
-    "answer's bytes and headers"
-)
 V100, V100K, NPY = "values num=100, JSON", "values num=100,000, JSON", "values num=100,000, NPY"
 COLD_VALUES = ", cold (new x_max each time)"
 POST, COLD, REPEATED = "POST 100,000 points, JSON", "plot cold (new negative_slope each time)", "plot repeated"
@@ -136,18 +126,6 @@ RATIOS = [
         "values num=100 / floor (`async def`) sending the same bytes, for reference",
         (V100, ONE),
         (FLOOR_SHAPED, ONE),
-        None,
-    ),
-    (
-        "values num=100 / plain no-op route sending the same bytes, for reference",
-        (V100, ONE),
-        (FLOOR_DIRECT, ONE),
-        None,
-    ),
-    (
-        "values num=100, cold / plain no-op route sending the same bytes, for reference",
-        (V100 + COLD_VALUES, ONE),
-        (FLOOR_DIRECT, ONE),
         None,
     ),
     ("values num=100,000 JSON / straightforward", (V100K, ONE), (V100K, STRAIGHT), 3.0),
@@ -169,16 +147,13 @@ NOTES = [
     "recent answers (LRU, ETag, 304); the plain rows repeat one URL, as a client polling a view would, "
     "and are answered from that cache. The *cold* rows add a new `x_max` to every request, so every "
     "answer is computed and encoded afresh. The straightforward version has no cache: its rows are cold.",
-    "- Small requests: GET values is served by a plain route at the top of the routing table "
-    "(`app/api/direct.py`). The operation is declared and documented in FastAPI as before, but its requests "
-    "skip FastAPI's walk through the included routers and its solving of parameters, which every FastAPI "
-    "route pays, the floors included: that is how a cached answer can outrun the `async def` floor. A "
-    "request seen before (same name, query string and Accept header) also skips validation and the hashing "
-    "of its key. The handler is `async def` and computes up to `ACT_INLINE_MAX_POINTS` points in place, so it "
-    "skips the threadpool hand-off that a `def` route pays (the gap between the `def` and `async def` floors). "
-    "The plain-route floor is a no-op served the same way that sends a values answer's 6 KB and its headers: against "
-    "it, what is left is the service's own code, the cache lookup; cold, also the validation, the grid, the "
-    "function, the JSON and the cache's bookkeeping.",
+    "- Small requests: every operation is served by one route class (`app/web/routing.py`). A GET request "
+    "seen and validated before (same path, query string and Accept header) whose answer the cache still has "
+    "is answered by it before FastAPI solves the operation's parameters and dependencies again, which the "
+    "floors pay on every request: that is how a cached answer can outrun the `async def` floor. The handlers "
+    "are `async def` and compute up to `ACT_INLINE_MAX_POINTS` points in place, so they skip the threadpool "
+    "hand-off that a `def` route pays (the gap between the `def` and `async def` floors). A cold request pays "
+    "FastAPI's solving of the query model, the grid, the function, the JSON and the cache's bookkeeping.",
     "- The straightforward version is not slow at serialising: FastAPI serialises a `response_model` with "
     "pydantic's compiled serialiser. At 100,000 points the difference is `.tolist()`, validating 300,000 "
     "floats and pydantic's float formatting against orjson writing straight from the arrays (in-process "
@@ -436,9 +411,9 @@ def render(
         "warm-up of each. Servers: uvicorn (httptools, uvloop), access log off; one worker process unless stated.",
         "- The floor is the service's own app with no-op routes added first in its routing table "
         "(`bench/floor_app.py`): the same middleware and error handlers as every real route. Both floors are "
-        "shown: `def`, which FastAPI runs in its threadpool, and `async def`, on the event loop. Two more, for "
-        "reference, send a values answer's bytes and headers: a FastAPI `async def` route with the values "
-        "route's path parameter, and a plain route served as the values route is.",
+        "shown: `def`, which FastAPI runs in its threadpool, and `async def`, on the event loop. One more, for "
+        "reference, sends a values answer's bytes and headers from a FastAPI `async def` route with the values "
+        "route's path parameter.",
         "- Every server runs with the environment `make run` exports (glibc's allocator settings).",
         "",
         "## Requests per second and latency",

@@ -25,8 +25,7 @@ from fastapi import Request, Response
 from app import __version__
 from app.config import settings
 from app.core import analysis
-from app.core.curves import CurveSet, FunctionCurve, Kind, Values
-from app.core.evaluate import Method
+from app.core.curves import CurveSet, Evaluation, FunctionCurve, Kind, Values
 from app.core.functions import Array
 from app.core.rounding import round_half_even
 from app.render import MEDIA_TYPES, Image, ImageOptions
@@ -55,27 +54,26 @@ async def values(request: Request, subject: CurveSet, query: ValuesOptions) -> R
     """f (and f') of ``subject`` on the query's grid, cached: its answer is a pure function of the key."""
     check_work(subject, query.num)
     fmt = negotiate_table(request, query.format)
-    x_range = query.x_grid()
+    x_range, how = query.x_grid(), query.evaluation()
     key = AnswerKey.of(
         {
             "numbers": NUMBERS_VERSION,
             "values": subject.identity(),
             "x": x_range,
-            "derivative": query.derivative,
-            "method": query.method,
+            "evaluation": how,
             "format": fmt,
             "decimals": query.decimals,
         }
     )
 
     def encode() -> Answer:
-        return encode_values(subject, x_range.points(), query.derivative, query.method, fmt, query.decimals)
+        return encode_values(subject, x_range.points(), how, fmt, query.decimals)
 
     return await values_answers.respond(request, key, lambda: run_sized(x_range.num * subject.nodes, encode))
 
 
 async def point_values(
-    request: Request, subject: CurveSet, x: list[float], derivative: bool, method: Method, query: PointsQuery
+    request: Request, subject: CurveSet, x: list[float], how: Evaluation, query: PointsQuery
 ) -> Response:
     """f (and f') of ``subject`` at the points of a request body; not cached."""
     check_work(subject, len(x), ("body", "x"))
@@ -83,7 +81,7 @@ async def point_values(
 
     def encode() -> Answer:
         # Turning the points into an array is work per point too: in the thread with the rest.
-        return encode_values(subject, checked_points(x), derivative, method, fmt, query.decimals)
+        return encode_values(subject, checked_points(x), how, fmt, query.decimals)
 
     answer = await run_sized(len(x) * subject.nodes, encode)
     return Response(answer.data, media_type=answer.media_type)
@@ -99,35 +97,33 @@ def checked_points(given: list[float]) -> Array:
     return x
 
 
-def encode_values(
-    subject: CurveSet, x: Array, derivative: bool, method: Method, fmt: Format, decimals: int | None
-) -> Answer:
+def encode_values(subject: CurveSet, x: Array, how: Evaluation, fmt: Format, decimals: int | None) -> Answer:
     """The values answer: JSON from the response model, or the columns x, y, dy (y1, dy1, ... compared) as CSV or NPY.
 
     With ``decimals`` every number is rounded first, so all three formats carry the same numbers.
     """
-    results = subject.values(x, method, derivative)
+    results = subject.values(x, how)
     if decimals is not None:
         x = round_half_even(x, decimals)
-        results = [_rounded(v, decimals, derivative) for v in results]
+        results = [_rounded(v, decimals, how) for v in results]
     if fmt is Format.json:
-        return json_answer(values_model(subject, x, results, derivative, method))
-    return table_answer(fmt, columns(subject, x, results, derivative))
+        return json_answer(values_model(subject, x, results, how))
+    return table_answer(fmt, columns(subject, x, results, how))
 
 
-def _rounded(v: Values, decimals: int, derivative: bool) -> Values:
-    dy = round_half_even(v.dy, decimals) if derivative else v.dy
+def _rounded(v: Values, decimals: int, how: Evaluation) -> Values:
+    dy = round_half_even(v.dy, decimals) if how.derivative else v.dy
     return Values(round_half_even(v.y, decimals), dy, v.undefined, v.undefined_dy)
 
 
-def columns(subject: CurveSet, x: Array, results: Sequence[Values], derivative: bool) -> dict[str, Array]:
+def columns(subject: CurveSet, x: Array, results: Sequence[Values], how: Evaluation) -> dict[str, Array]:
     """x, y, dy for one curve; x, y1, dy1, y2, dy2, ... for a comparison, in the order of its curves."""
     table = {"x": x}
     numbered = subject.kind is Kind.comparison
     for i, v in enumerate(results, start=1):
         suffix = str(i) if numbered else ""
         table["y" + suffix] = v.y
-        if derivative:
+        if how.derivative:
             table["dy" + suffix] = v.dy
     return table
 
@@ -137,19 +133,13 @@ async def plot(request: Request, subject: CurveSet, query: PlotOptions) -> Respo
     check_work(subject, query.num)
     options = query.image_options(request)
     shade = query.shades()
-    x_range = query.x_grid()
-    key = {
-        "plot": subject.identity(),
-        "x": x_range,
-        "derivative": query.derivative,
-        "method": query.method_used(),
-        "shade": sorted(shade),
-    }
+    x_range, how = query.x_grid(), query.evaluation()
+    key = {"plot": subject.identity(), "x": x_range, "evaluation": how, "shade": sorted(shade)}
     return await image(
         request,
         key,
         options,
-        lambda: draw_curve_set(subject, x_range, options, query.derivative, query.method, shade),
+        lambda: draw_curve_set(subject, x_range, options, how, shade),
         filename=_filename(subject),
     )
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from pydantic_core import PydanticCustomError
 
 from app.config import settings
-from app.core.curves import Grid
+from app.core.curves import Evaluation, Grid
 from app.core.evaluate import Method
 from app.core.networks import Init
 from app.render import ImageFormat, ImageOptions, Theme
@@ -128,9 +128,8 @@ class _Derivative(BaseModel):
         examples=["numeric"],
     )
 
-    def method_used(self) -> Method:
-        """The method, or analytic when no derivative is asked for (it changes nothing then)."""
-        return self.method if self.derivative else Method.analytic
+    def evaluation(self) -> Evaluation:
+        return Evaluation(self.derivative, self.method)
 
 
 class _Output(BaseModel):

@@ -42,6 +42,19 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """What is computed of each curve besides f: its derivative or not, and by which method."""
+
+    derivative: bool = True
+    method: Method = Method.analytic
+
+    def __post_init__(self) -> None:
+        # Without a derivative the method changes nothing: one canonical value.
+        if not self.derivative:
+            object.__setattr__(self, "method", Method.analytic)
+
+
+@dataclass(frozen=True)
 class Kink:
     """A point where f changes branch: f there, and f' taken there with its one-sided limits.
 
@@ -107,8 +120,8 @@ class FunctionCurve:
     def identity(self) -> list[Any]:
         return ["function", self.activation.name, self.params]
 
-    def values(self, x: Array, method: Method, derivative: bool = True) -> Values:
-        y, dy = evaluate(self.activation, x, self.params, derivative=derivative, method=method)
+    def values(self, x: Array, how: Evaluation) -> Values:
+        y, dy = evaluate(self.activation, x, self.params, derivative=how.derivative, method=how.method)
         return Values(y, dy if dy is not None else np.empty(0))
 
     def kinks(self, x_range: Grid) -> tuple[Kink, ...]:
@@ -149,8 +162,8 @@ class ExpressionCurve:
     def identity(self) -> list[Any]:
         return ["expression", self.expression.text, self.label]
 
-    def values(self, x: Array, method: Method, derivative: bool = True) -> Values:
-        curve = expr.evaluate(self.expression, x, method)
+    def values(self, x: Array, how: Evaluation) -> Values:
+        curve = expr.evaluate(self.expression, x, how.method)
         return Values(curve.y, curve.dy, curve.undefined, curve.undefined_dy)
 
     def kinks(self, x_range: Grid) -> tuple[Kink, ...]:
@@ -209,8 +222,8 @@ class CurveSet:
         """Everything that decides this set's numbers, canonical: spellings of one expression agree."""
         return {"kind": self.kind, "curves": [curve.identity() for curve in self.curves]}
 
-    def values(self, x: Array, method: Method, derivative: bool = True) -> list[Values]:
-        return [curve.values(x, method, derivative) for curve in self.curves]
+    def values(self, x: Array, how: Evaluation) -> list[Values]:
+        return [curve.values(x, how) for curve in self.curves]
 
 
 def break_at_jumps(x: Array, values: list[Values]) -> tuple[Array, list[Values]]:

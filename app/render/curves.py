@@ -11,8 +11,7 @@ from enum import StrEnum
 import numpy as np
 
 from app.core import analysis
-from app.core.curves import CurveSet, Grid, Kind, break_at_jumps
-from app.core.evaluate import Method
+from app.core.curves import CurveSet, Evaluation, Grid, Kind, break_at_jumps
 from app.core.functions import Array
 from app.core.networks import Nonlinearity
 
@@ -50,8 +49,7 @@ def draw_curve_set(
     subject: CurveSet,
     x_range: Grid,
     options: ImageOptions,
-    derivative: bool,
-    method: Method,
+    how: Evaluation,
     shade: frozenset[ShadeKind] = frozenset(),
 ) -> Image:
     """One curve as the article's figure (f over f', kinks marked, shading on request), or several overlaid.
@@ -59,24 +57,25 @@ def draw_curve_set(
     An expression's lines break at its poles and jumps; a registered function has none.
     """
     x = x_range.points()
-    values = subject.values(x, method)
+    # A derivative is computed even when not drawn: it places an expression's breaks and a kink's marks.
+    values = subject.values(x, Evaluation(True, how.method))
     if subject.kind is not Kind.function:
         x, values = break_at_jumps(x, values)
     if subject.kind is Kind.comparison:
         drawn = [
-            Curve(_literal(curve.label), v.y, v.dy if derivative else None, curve.kinks(x_range))
+            Curve(_literal(curve.label), v.y, v.dy if how.derivative else None, curve.kinks(x_range))
             for curve, v in zip(subject.curves, values, strict=True)
         ]
         title = ", ".join(curve.label for curve in subject.curves)
         if len(title) > _TITLE_CHARS:
             title = f"{len(subject.curves)} curves"
-        return render_overlay(x, drawn, options=options, derivative=derivative, title=_literal(title))
+        return render_overlay(x, drawn, options=options, derivative=how.derivative, title=_literal(title))
     (curve,), (v,) = subject.curves, values
     shades, marks = overlays(curve.nonlinearity(), x_range.points(), shade)
     return render_function(
         x,
         v.y,
-        v.dy if derivative else None,
+        v.dy if how.derivative else None,
         label=curve.label,
         options=options,
         kinks=curve.kinks(x_range),

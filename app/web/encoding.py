@@ -9,7 +9,7 @@ which writes the fields that were set, in the model's order.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -46,13 +46,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def encode_model(model: BaseModel) -> bytes:
-    """``model`` as JSON, numpy arrays included; fields that were not set are left out."""
+def encode_model(model: BaseModel | Sequence[BaseModel]) -> bytes:
+    """``model`` (or a list of models) as JSON, numpy arrays included; fields that were not set are left out."""
     return orjson.dumps(model, default=_default, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def model_response(model: BaseModel, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(encode_model(model), media_type=MEDIA_TYPES[Format.json], headers=headers)
+def model_response(model: BaseModel | Sequence[BaseModel], status_code: int = 200) -> Response:
+    return Response(encode_model(model), status_code=status_code, media_type=MEDIA_TYPES[Format.json])
 
 
 def json_answer(model: BaseModel) -> Answer:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.registry import UnknownActivationError
+from app.schemas import ErrorMessage
+
+from .encoding import model_response
 
 _MAX_INPUT_CHARS = 200
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -72,9 +75,9 @@ async def validation_exception_handler(request: Request, exc: Exception) -> JSON
     return JSONResponse({"detail": [_clean(e, content_type) for e in exc.errors()]}, status_code=422)
 
 
-async def unknown_activation_handler(request: Request, exc: Exception) -> JSONResponse:
+async def unknown_activation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, UnknownActivationError)
-    return JSONResponse({"detail": str(exc), "suggestions": exc.suggestions}, status_code=404)
+    return model_response(ErrorMessage(detail=str(exc), suggestions=exc.suggestions), status_code=404)
 
 
 async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -32,9 +32,9 @@ _CATALOGUE = list(_METADATA.values())
     dependencies=[JsonOnly],
     summary="List every activation function",
 )
-async def list_activations() -> list[ActivationInfo]:
+async def list_activations() -> Response:
     """Every registered function with its formula, parameters, kinks and properties."""
-    return _CATALOGUE
+    return model_response(_CATALOGUE)
 
 
 @router.get(
@@ -78,7 +78,7 @@ async def compute_values(
 ) -> Response:
     """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
     subject = function_set(activation, body.params, ("body", "params"))
-    return await curves.point_values(request, subject, body.x, body.derivative, body.method, query)
+    return await curves.point_values(request, subject, body.x, body.evaluation(), query)
 
 
 @router.get(

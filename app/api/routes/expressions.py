@@ -46,7 +46,7 @@ async def compute_expression_values(
 ) -> Response:
     """f(x) and f'(x) of an expression at arbitrary points; undefined points are null."""
     subject = expression_set(body.expr, ("body", "expr"))
-    return await curves.point_values(request, subject, body.x, body.derivative, body.method, query)
+    return await curves.point_values(request, subject, body.x, body.evaluation(), query)
 
 
 @router.get(
