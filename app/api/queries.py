@@ -320,7 +320,7 @@ class _TrainingFunctions(BaseModel):
     f: list[str] = Field(["relu", "leaky_relu"], description=_F, examples=[["relu", "elu"]])
 
 
-class _Network(_Seed):
+class _Network(BaseModel):
     depth: int = Field(20, ge=1, le=settings.NETWORK_MAX_DEPTH, description="number of hidden layers", examples=[8])
     width: int = Field(64, ge=1, le=settings.NETWORK_MAX_WIDTH, description="units per layer", examples=[32])
     init: Init = Field(
@@ -353,6 +353,11 @@ class _Network(_Seed):
     @property
     def std_used(self) -> float | None:
         return self.std if self.init is Init.normal else None
+
+    def resolved(self) -> dict[str, Any]:
+        """The network's part of the query that reproduces the answer (all but ``f``), std only where it is used."""
+        own = (set(_Training.model_fields) | set(_Seed.model_fields)) & set(type(self).model_fields)
+        return self.model_dump(mode="json", include=own - ({"std"} if self.std_used is None else set()))
 
 
 class _Training(_Network):
@@ -390,43 +395,16 @@ class _NetworkImage(_ImageStyle, _NetworkImageSize):
         return self._options(request, self.image_width, self.image_height)
 
 
-class GradientFlowQuery(_Network, _Functions):
+class GradientFlowQuery(_Seed, _Network, _Functions):
     model_config = _FORBID
-
-    def resolved(self) -> dict[str, Any]:
-        """The network's part of the query that reproduces the answer (all but ``f``), std only where it is used."""
-        std = {} if self.std_used is None else {"std": self.std}
-        return {
-            "depth": self.depth,
-            "width": self.width,
-            "init": self.init.value,
-            **std,
-            "batch": self.batch,
-            "seed": self.seed,
-        }
 
 
 class GradientFlowPlotQuery(_NetworkImage, GradientFlowQuery):
     model_config = _FORBID
 
 
-class DeadUnitsQuery(_Training, _TrainingFunctions):
+class DeadUnitsQuery(_Seed, _Training, _TrainingFunctions):
     model_config = _FORBID
-
-    def resolved(self) -> dict[str, Any]:
-        """The network's part of the query that reproduces the answer (all but ``f``), std only where it is used."""
-        std = {} if self.std_used is None else {"std": self.std}
-        return {
-            "depth": self.depth,
-            "width": self.width,
-            "lr": self.lr,
-            "steps": self.steps,
-            "batch": self.batch,
-            "init": self.init.value,
-            **std,
-            "seed": self.seed,
-            "checkpoints": self.checkpoints,
-        }
 
 
 class DeadUnitsPlotQuery(_NetworkImage, DeadUnitsQuery):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from typing import Annotated
 
 import numpy as np
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.config import settings
 from app.core import analysis, registry
 from app.core.networks import INIT_RULES, TASK, TASK_INPUTS, Nonlinearity
+from app.render import Image, ImageOptions
 from app.render.curves import draw_dead_units, draw_gradient_flow
 from app.schemas import (
     CostResponse,
@@ -91,7 +93,7 @@ async def read_gradient_flow(request: Request, query: Annotated[GradientFlowQuer
         GradientFlowResponse(
             network=network,
             functions=[FlowSeries.model_validate(flow, from_attributes=True) for flow in flows],
-            request=curves.reproducing_url(request, {"f": [fn.name for fn in functions], **query.resolved()}),
+            request=_reproducing_url(request, functions, query),
         )
     )
 
@@ -105,15 +107,28 @@ async def read_gradient_flow(request: Request, query: Annotated[GradientFlowQuer
 async def read_gradient_flow_plot(request: Request, query: Annotated[GradientFlowPlotQuery, Query()]) -> Response:
     """|dL/dh_l| against layer l on a log scale: the picture of a vanishing (or exploding) gradient."""
     functions = _flow_functions(query)
+
+    def draw(options: ImageOptions) -> Image:
+        return draw_gradient_flow(_flows(functions, query), query.depth, query.width, query.init.value, options)
+
+    return await _network_plot(request, "gradient-flow", query, functions, draw)
+
+
+def _reproducing_url(request: Request, functions: list[Nonlinearity], query: GradientFlowQuery | DeadUnitsQuery) -> str:
+    return curves.reproducing_url(request, {"f": [fn.name for fn in functions], **query.resolved()})
+
+
+async def _network_plot(
+    request: Request,
+    name: str,
+    query: GradientFlowPlotQuery | DeadUnitsPlotQuery,
+    functions: list[Nonlinearity],
+    draw: Callable[[ImageOptions], Image],
+) -> Response:
+    """The cached plot ``name`` of a network analysis."""
     options = query.image_options(request)
-    key = {"plot": "gradient-flow", "f": [f.name for f in functions], "network": query.resolved()}
-    return await curves.image(
-        request,
-        key,
-        options,
-        lambda: draw_gradient_flow(_flows(functions, query), query.depth, query.width, query.init.value, options),
-        filename="gradient-flow",
-    )
+    key = {"plot": name, "f": [f.name for f in functions], "network": query.resolved()}
+    return await curves.image(request, key, options, lambda: draw(options), filename=name)
 
 
 def _training_functions(query: DeadUnitsQuery) -> list[Nonlinearity]:
@@ -191,7 +206,7 @@ async def read_dead_units(request: Request, query: Annotated[DeadUnitsQuery, Que
                 dead="a unit whose output is exactly 0 for every input of a fixed probe batch of the same size",
             ),
             functions=[DeadSeries.model_validate(run, from_attributes=True) for run in runs],
-            request=curves.reproducing_url(request, {"f": [fn.name for fn in functions], **q.resolved()}),
+            request=_reproducing_url(request, functions, q),
         )
     )
 
@@ -205,16 +220,12 @@ async def read_dead_units(request: Request, query: Annotated[DeadUnitsQuery, Que
 async def read_dead_units_plot(request: Request, query: Annotated[DeadUnitsPlotQuery, Query()]) -> Response:
     """Dead fraction (all layers together) against the SGD step, one line per function."""
     functions = _training_functions(query)
-    options = query.image_options(request)
-    key = {"plot": "dead-units", "f": [f.name for f in functions], "training": query.resolved()}
     q = query
-    return await curves.image(
-        request,
-        key,
-        options,
-        lambda: draw_dead_units(_runs(functions, q), q.lr, q.depth, q.width, q.init.value, options),
-        filename="dead-units",
-    )
+
+    def draw(options: ImageOptions) -> Image:
+        return draw_dead_units(_runs(functions, q), q.lr, q.depth, q.width, q.init.value, options)
+
+    return await _network_plot(request, "dead-units", query, functions, draw)
 
 
 _COST_NOTE = (

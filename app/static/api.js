@@ -1,0 +1,109 @@
+// The API client: every request to the service goes through here, and every route is named once.
+
+import { query } from "./util.js";
+
+// Route templates exactly as the OpenAPI document spells them, so that they double as its keys.
+export const ROUTES = {
+  openapi: "/openapi.json",
+  activations: "/v1/activations",
+  values: "/v1/activations/{name}/values",
+  plot: "/v1/activations/{name}/plot",
+  analysis: "/v1/activations/{name}/analysis",
+  expressionValues: "/v1/expressions/values",
+  expressionPlot: "/v1/expressions/plot",
+  compareValues: "/v1/compare/values",
+  comparePlot: "/v1/compare/plot",
+};
+
+// A route with its {placeholders} filled in: path(ROUTES.plot, { name: "elu" }) is /v1/activations/elu/plot.
+export function path(route, params = {}) {
+  return route.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(params[key]));
+}
+
+// The URL of a request: the route's path and a query of [key, value] pairs (empty values left out).
+export function url(route, params, pairs) {
+  return `${path(route, params)}?${query(pairs)}`;
+}
+
+function errorText(body, status) {
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((item) => {
+        const where = (item.loc || []).filter((part) => part !== "query" && part !== "body").join(" ");
+        return where ? `${where}: ${item.msg}` : item.msg;
+      })
+      .join("; ");
+  }
+  if (typeof detail === "string") return detail;
+  return `The service answered ${status}.`;
+}
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function pause(seconds, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = window.setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener("abort", () => {
+      window.clearTimeout(timer);
+      reject(new DOMException("aborted", "AbortError"));
+    });
+  });
+}
+
+export async function request(url, signal, as = "json", retries = 2) {
+  const response = await fetch(url, { signal, headers: as === "json" ? { Accept: "application/json" } : {} });
+  if (response.status === 503 && retries > 0) {
+    // The server is busy drawing: wait as long as it asks (a few seconds at most), then try again.
+    const wait = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
+    await pause(wait, signal);
+    return request(url, signal, as, retries - 1);
+  }
+  if (!response.ok) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    throw new ApiError(errorText(body, response.status), response.status);
+  }
+  return as === "json" ? response.json() : response.text();
+}
+
+export function isAbort(error) {
+  return error && error.name === "AbortError";
+}
+
+// What this server offers, read from its OpenAPI document: an older or trimmed-down server may
+// lack some routes, and the explorer then shows less instead of failing.
+class Service {
+  constructor(openapi) {
+    this.paths = openapi.paths;
+    this.routes = new Set(Object.keys(openapi.paths));
+  }
+
+  offers(route) {
+    return this.routes.has(route);
+  }
+
+  // The GET operation of a route, or undefined.
+  operation(route) {
+    return this.paths[route]?.get;
+  }
+
+  parameter(route, name) {
+    return this.operation(route)?.parameters?.find((p) => p.name === name);
+  }
+}
+
+// The service's description and its list of functions, asked for together.
+export async function connect() {
+  const [openapi, functions] = await Promise.all([request(ROUTES.openapi), request(ROUTES.activations)]);
+  return { service: new Service(openapi), functions };
+}

@@ -1,0 +1,243 @@
+// The explorer: one function with its parameters, an expression and a comparison, drawn by the API.
+// Native ES modules, no build step; every number and picture comes from the service's own endpoints.
+//
+//   main.js      wires the modules: the controls change the state, the views redraw from it
+//   api.js       the routes and every request to the service
+//   state.js     the state and its copy in the address
+//   controls.js  the function panel: formula, properties, parameters, x range
+//   plot.js      a plot with its downloads and curl command; the cursor on the main plot
+//   analysis.js  the analysis numbers
+//   util.js      small helpers
+
+import { AnalysisPanel } from "./analysis.js";
+import { ROUTES, connect } from "./api.js";
+import { bindRange, showFunction, syncRangeInputs } from "./controls.js";
+import { Cursor, PlotView, darkScheme } from "./plot.js";
+import {
+  activation,
+  addCurve,
+  currentCurve,
+  loadHash,
+  paramPairs,
+  paramsText,
+  rangePairs,
+  removeCurve,
+  resetParams,
+  saveHash,
+  selectFunction,
+  setCatalogue,
+  setDerivative,
+  setExpression,
+  setGrid,
+  state,
+} from "./state.js";
+import { $, debounce, setError } from "./util.js";
+
+// The page's views, made once the service has said what it offers; each redraws from the state.
+class Explorer {
+  constructor(service) {
+    this.plot = new PlotView("plot", service);
+    this.cursor = new Cursor(this.plot);
+    this.analysis = new AnalysisPanel(service);
+    this.expr = new PlotView("expr", service);
+    this.compare = new PlotView("compare", service);
+    this.refreshSoon = debounce(() => this.refresh(), 140);
+  }
+
+  // The function: its plot, the values under the cursor and the analysis.
+  refresh() {
+    const info = activation();
+    if (!info) return;
+    if (!(state.x_min < state.x_max)) {
+      setError($("plot-error"), `x min must be less than x max (${state.x_min} ≥ ${state.x_max}).`);
+      return;
+    }
+    const extra = paramsText();
+    const params = { name: state.fn };
+    this.plot.show({
+      plot: ROUTES.plot,
+      values: ROUTES.values,
+      params,
+      pairs: [...paramPairs(), ...rangePairs()],
+      imagePairs: [
+        ["derivative", state.derivative],
+        ["grid", state.grid],
+      ],
+      name: state.fn,
+      alt: `${info.label}${extra ? ` (${extra})` : ""} and its derivative for x from ${state.x_min} to ${state.x_max}`,
+    });
+    this.cursor.load(params, [...paramPairs(), ...rangePairs()]);
+    this.analysis.load(params, paramPairs(), rangePairs());
+    saveHash();
+  }
+
+  showExpression() {
+    const text = state.expr.trim();
+    if (!text) return;
+    this.expr.show({
+      plot: ROUTES.expressionPlot,
+      values: ROUTES.expressionValues,
+      pairs: [["expr", text], ...rangePairs()],
+      imagePairs: [["grid", state.grid]],
+      name: "expression",
+      alt: `f(x) = ${text} and its derivative`,
+    });
+    saveHash();
+  }
+
+  addToComparison(curve) {
+    setError($("compare-error"), "");
+    if (state.curves.some((c) => c.f === curve.f)) return;
+    if (state.curves.length >= state.maxCurves) {
+      setError($("compare-error"), `At most ${state.maxCurves} curves can be compared; remove one first.`);
+      return;
+    }
+    addCurve(curve);
+    this.showComparison();
+  }
+
+  showComparison() {
+    const list = $("curves");
+    list.innerHTML = "";
+    state.curves.forEach((curve, i) => {
+      const li = document.createElement("li");
+      const text = document.createElement("span");
+      text.textContent = curve.label;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", `Remove ${curve.label}`);
+      remove.addEventListener("click", () => {
+        removeCurve(i);
+        this.showComparison();
+        $("compare-fn").focus();
+      });
+      li.append(text, remove);
+      list.append(li);
+    });
+    $("compare-empty").hidden = state.curves.length > 1;
+    saveHash();
+    if (!state.curves.length) {
+      $("compare-figure").hidden = true;
+      $("compare-actions").hidden = true;
+      return;
+    }
+    const pairs = [];
+    for (const curve of state.curves) pairs.push(["f", curve.f]);
+    for (const curve of state.curves) pairs.push(["label", curve.label]);
+    this.compare.show({
+      plot: ROUTES.comparePlot,
+      values: ROUTES.compareValues,
+      pairs: [...pairs, ...rangePairs()],
+      imagePairs: [["grid", state.grid]],
+      name: "comparison",
+      alt: `Comparison of ${state.curves.map((c) => c.label).join(", ")} and their derivatives`,
+    });
+  }
+
+  // Everything drawn, for changes every plot shows (grid, colour scheme, size).
+  refreshAll() {
+    this.refresh();
+    if (state.expr.trim() && !$("expr-figure").hidden) this.showExpression();
+    if (state.curves.length) this.showComparison();
+  }
+}
+
+async function start() {
+  let service, functions;
+  try {
+    ({ service, functions } = await connect());
+  } catch (error) {
+    setError($("plot-error"), `The service could not be reached: ${error.message}`);
+    return;
+  }
+  setCatalogue(functions, service.parameter(ROUTES.compareValues, "f")?.schema?.maxItems);
+
+  const select = $("fn");
+  const compareSelect = $("compare-fn");
+  select.innerHTML = "";
+  for (const info of functions) {
+    select.add(new Option(info.label, info.name));
+    compareSelect.add(new Option(info.label, info.name));
+  }
+  compareSelect.value = "tanh";
+  loadHash();
+  select.value = state.fn;
+  select.disabled = false;
+  $("derivative").checked = state.derivative;
+  $("grid").checked = state.grid;
+  $("expr").value = state.expr;
+  syncRangeInputs();
+
+  const explorer = new Explorer(service);
+
+  const missing = [ROUTES.plot, ROUTES.expressionPlot, ROUTES.comparePlot, ROUTES.analysis].filter(
+    (route) => !service.offers(route),
+  );
+  if (missing.length) {
+    const notice = $("notice");
+    notice.textContent = `Not offered by this server: ${missing.join(", ")}.`;
+    notice.hidden = false;
+  }
+
+  const changed = (soon) => (soon ? explorer.refreshSoon() : explorer.refresh());
+  select.addEventListener("change", () => {
+    selectFunction(select.value);
+    showFunction(changed);
+    explorer.refresh();
+  });
+  $("reset").addEventListener("click", () => {
+    resetParams();
+    showFunction(changed);
+    explorer.refresh();
+  });
+  bindRange("x_min", changed);
+  bindRange("x_max", changed);
+  $("derivative").addEventListener("change", (event) => {
+    setDerivative(event.target.checked);
+    explorer.refresh();
+  });
+  $("grid").addEventListener("change", (event) => {
+    setGrid(event.target.checked);
+    explorer.refreshAll();
+  });
+  $("controls").addEventListener("submit", (event) => event.preventDefault());
+
+  $("expr-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    setExpression($("expr").value);
+    if (!state.expr.trim()) {
+      setError($("expr-error"), "Type an expression in x first, for example 2*sigmoid(2*x) - 1.");
+      return;
+    }
+    explorer.showExpression();
+  });
+  $("expr-add").addEventListener("click", () => {
+    const text = $("expr").value.trim();
+    if (text) explorer.addToComparison({ f: text, label: text });
+  });
+  $("compare-add").addEventListener("click", () => {
+    const info = state.catalogue.get(compareSelect.value);
+    explorer.addToComparison({ f: info.name, label: info.label });
+  });
+  $("compare-add-current").addEventListener("click", () => explorer.addToComparison(currentCurve()));
+
+  darkScheme.addEventListener("change", () => explorer.refreshAll());
+  // Redraw at the new size only when the plot's width changed by more than 15 %.
+  const figure = $("plot-figure");
+  let lastWidth = figure.clientWidth;
+  const resized = debounce(() => {
+    if (Math.abs(figure.clientWidth - lastWidth) > 0.15 * lastWidth) {
+      lastWidth = figure.clientWidth;
+      explorer.refreshAll();
+    }
+  }, 300);
+  new ResizeObserver(resized).observe(figure);
+
+  showFunction(changed);
+  explorer.refresh();
+  if (state.expr.trim()) explorer.showExpression();
+  if (state.curves.length) explorer.showComparison();
+}
+
+start();

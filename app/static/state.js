@@ -1,0 +1,146 @@
+// The explorer's state: the function and its parameters, the x range, the drawing options, the
+// expression and the compared curves, with the catalogue they refer to. Read `state` freely;
+// change it only through the functions below. The address keeps it
+// (#fn=elu&alpha=0.5&x_min=-3...), so that a view can be shared.
+
+import { query } from "./util.js";
+
+const MAX_CURVES = 8;
+
+export const state = {
+  fn: "relu",
+  params: {},
+  x_min: -5,
+  x_max: 5,
+  derivative: true,
+  grid: true,
+  expr: "",
+  curves: [],
+  // From the service: every function by name, and how many curves one comparison may hold.
+  catalogue: new Map(),
+  maxCurves: MAX_CURVES,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Changes
+
+export function setCatalogue(functions, maxCurves) {
+  if (Number.isInteger(maxCurves)) state.maxCurves = maxCurves;
+  for (const info of functions) state.catalogue.set(info.name, info);
+}
+
+// Another function starts from its own defaults.
+export function selectFunction(fn) {
+  state.fn = fn;
+  state.params = {};
+}
+
+export function resetParams() {
+  state.params = {};
+}
+
+export function setParam(name, value) {
+  state.params[name] = value;
+}
+
+// name: "x_min" or "x_max"
+export function setRange(name, value) {
+  state[name] = value;
+}
+
+export function setDerivative(on) {
+  state.derivative = on;
+}
+
+export function setGrid(on) {
+  state.grid = on;
+}
+
+export function setExpression(text) {
+  state.expr = text;
+}
+
+// curve: {f, label}, where f is what the compare endpoints take (a name, a call or an expression).
+export function addCurve(curve) {
+  state.curves.push(curve);
+}
+
+export function removeCurve(index) {
+  state.curves.splice(index, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read from the state
+
+export function activation() {
+  return state.catalogue.get(state.fn);
+}
+
+// The parameters that differ from their defaults, as query pairs.
+export function paramPairs() {
+  const info = activation();
+  if (!info) return [];
+  return info.params
+    .filter((p) => state.params[p.name] !== undefined && state.params[p.name] !== p.default)
+    .map((p) => [p.name, state.params[p.name]]);
+}
+
+export function rangePairs() {
+  return [
+    ["x_min", state.x_min],
+    ["x_max", state.x_max],
+  ];
+}
+
+export function paramsText() {
+  return paramPairs()
+    .map(([key, value]) => `${key}=${typeof value === "string" ? JSON.stringify(value) : value}`)
+    .join(", ");
+}
+
+// The function with its current parameters, as a curve for the comparison.
+export function currentCurve() {
+  const extra = paramsText();
+  const info = activation();
+  return {
+    f: extra ? `${state.fn}(x, ${extra})` : state.fn,
+    label: extra ? `${info.label} (${extra})` : info.label,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The address: only what differs from the defaults is written
+
+export function saveHash() {
+  const pairs = [["fn", state.fn], ...paramPairs()];
+  if (state.x_min !== -5) pairs.push(["x_min", state.x_min]);
+  if (state.x_max !== 5) pairs.push(["x_max", state.x_max]);
+  if (!state.derivative) pairs.push(["derivative", false]);
+  if (!state.grid) pairs.push(["grid", false]);
+  if (state.expr.trim()) pairs.push(["expr", state.expr.trim()]);
+  for (const curve of state.curves) pairs.push(["f", curve.f]);
+  window.history.replaceState(null, "", `#${query(pairs)}`);
+}
+
+// Needs the catalogue: unknown functions and parameters in the address are ignored.
+export function loadHash() {
+  const search = new URLSearchParams(window.location.hash.slice(1));
+  const fn = search.get("fn");
+  if (fn && state.catalogue.has(fn)) state.fn = fn;
+  for (const name of ["x_min", "x_max"]) {
+    const value = Number(search.get(name));
+    if (search.has(name) && Number.isFinite(value)) state[name] = value;
+  }
+  state.derivative = search.get("derivative") !== "false";
+  state.grid = search.get("grid") !== "false";
+  state.expr = search.get("expr") || "";
+  for (const param of activation().params) {
+    if (!search.has(param.name)) continue;
+    const raw = search.get(param.name);
+    state.params[param.name] = param.choices ? raw : Number(raw);
+  }
+  state.curves = search
+    .getAll("f")
+    .slice(0, state.maxCurves)
+    .map((f) => ({ f, label: state.catalogue.get(f)?.label || f }));
+}
