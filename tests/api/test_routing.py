@@ -97,3 +97,31 @@ def test_a_cached_plot_and_its_304_never_wait_for_a_heavy_slot(
         assert revalidated.status_code == 304
     # Proof that a slot was needed to draw: a new picture is refused while none is free.
     assert client.get(url + "&grid=false").status_code == 503
+
+
+def test_every_operation_is_served_by_the_api_route_class(client: TestClient) -> None:
+    from app.api.routes import activations, analysis, compare, expressions, health
+    from app.web.routing import ApiRoute
+
+    routes = [
+        route for module in (activations, analysis, compare, expressions, health) for route in module.router.routes
+    ]
+    assert all(isinstance(route, ApiRoute) for route in routes)
+    documented = client.get("/openapi.json").json()["paths"]
+    assert len(routes) == sum(len(operations) for operations in documented.values()) == 18
+
+
+def test_a_request_is_remembered_only_once_valid(client: TestClient) -> None:
+    forget_requests()
+    url = "/v1/activations/leaky_relu/values?num=9&negative_slope=2"
+    for _ in range(2):
+        refused = client.get(url + "x")
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", "negative_slope"]
+    first, again = client.get(url), client.get(url)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content
+    # The same path and query string with another Accept header is another request.
+    as_csv = client.get(url, headers={"accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.startswith(b"x,y,dy\n")
