@@ -200,7 +200,8 @@ def section(
         f"p50 {heavy['p50_ms']:g} ms.",
         "",
         "**Bounding the CPU-heavy work.** Plots and analyses take a slot of a per-worker semaphore "
-        "(`app/web/limits.py`, taken around the drawing or computing itself, so an answer the cache or the client already has never waits for one) and wait for one at most `ACT_HEAVY_WAIT_SECONDS`, with at most "
+        "(`app/web/limits.py`, taken around the drawing or computing itself, so an answer the cache or the "
+        "client already has never waits for one) and wait for one at most `ACT_HEAVY_WAIT_SECONDS`, with at most "
         "`ACT_HEAVY_QUEUE` waiting; past either bound the answer is 503 with `Retry-After`, never an endless queue. "
         "Waiting happens on the event loop, so waiting requests hold no thread and cheap requests keep the "
         "thread pool. A process pool was not chosen: the inputs and the images would be pickled across, and each "

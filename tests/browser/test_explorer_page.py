@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from playwright.sync_api import Page
 
+from app.render import PLOT_AREA_ID
+
 from .conftest import screenshot
+
+MODULES = {"main.js", "api.js", "state.js", "controls.js", "plot.js", "analysis.js", "util.js"}
 
 LOADED = """([selector, previous]) => {
     const img = document.querySelector(selector);
@@ -112,6 +118,35 @@ def test_explore_sigmoid_compare_with_tanh_and_type_an_expression(new_page, base
         assert response.headers["content-type"].startswith(media)
 
     screenshot(page, "explorer-desktop-light")
+    assert log.errors == []
+    assert log.sent_outside() == []
+
+
+def test_the_page_runs_as_es_modules_and_the_cursor_spans_the_f_panel(new_page, base_url: str) -> None:
+    page, log = new_page()
+    _open(page, base_url)
+    # main.js and every module it imports were loaded and ran; none of them leaks a global.
+    loaded = {url.rsplit("/", 1)[-1] for url in log.requests if re.search(r"/static/[\w-]+\.js$", url)}
+    assert loaded == MODULES
+    assert page.evaluate("[typeof state, typeof ROUTES, typeof start]") == ["undefined"] * 3
+
+    # Home and End put the cursor on the left and right edges of the f panel's plot area, which the
+    # page finds in the SVG by the id app.render gives it.
+    href = page.get_attribute("#plot-actions a:has-text('SVG')", "href")
+    root = ET.fromstring(page.request.get(f"{base_url}{href}").body())
+    view_width = float((root.get("viewBox") or "").split()[2])
+    (area,) = [element for element in root.iter() if element.get("id") == PLOT_AREA_ID]
+    (path,) = area.iter("{http://www.w3.org/2000/svg}path")
+    xs = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.get("d", ""))][0::2]
+    image = page.locator("#plot").bounding_box()
+    assert image is not None
+    page.focus("#plot-figure")
+    for key, x, edge in (("Home", -5.0, min(xs)), ("End", 5.0, max(xs))):
+        page.keyboard.press(key)
+        assert _readout(page)[0] == x
+        line = page.locator("#cursor").bounding_box()
+        assert line is not None, "the cursor line is shown"
+        assert line["x"] == pytest.approx(image["x"] + image["width"] * edge / view_width, abs=1.5)
     assert log.errors == []
     assert log.sent_outside() == []
 
