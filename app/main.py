@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api.router import api_router
+from app.api.router import include_routes
 from app.config import settings
 from app.web import docs, errors, explorer, limits
 from app.web.encoding import install_gzip
@@ -43,6 +43,6 @@ install_gzip(app)
 # Outermost: HEAD gets exactly the headers GET would.
 app.add_middleware(HeadMiddleware)
 errors.install(app)
-app.include_router(api_router)
+include_routes(app)
 docs.install(app)
 explorer.install(app)

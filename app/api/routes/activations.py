@@ -25,6 +25,25 @@ _METADATA = {a.name: ActivationInfo.model_validate(registry.metadata(a)) for a i
 _CATALOGUE = list(_METADATA.values())
 
 
+# First: the most frequent request is matched first (FastAPI tries an included router's routes in order).
+@router.get(
+    "/{name}/values",
+    response_model=ValuesResponse,
+    responses={**TABULAR_RESPONSES, **CACHED_RESPONSES, **UNKNOWN_NAME_RESPONSES},
+    summary="Values and derivatives on an x grid",
+)
+async def read_values(
+    request: Request, activation: ActivationDep, query: Annotated[FunctionValuesQuery, Query()]
+) -> Response:
+    """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
+
+    The function's own parameters go in the query string by name
+    (`?negative_slope=0.2`); unknown names are rejected. The answer carries an `ETag`
+    and may be cached; `If-None-Match` with it gets a 304.
+    """
+    return await curves.values(request, function_set(activation, query.function_params()), query)
+
+
 @router.get(
     "",
     response_model=list[ActivationInfo],
@@ -47,24 +66,6 @@ async def list_activations() -> Response:
 async def read_activation(activation: ActivationDep) -> Response:
     """One function's metadata; any alias or capitalisation finds it."""
     return model_response(_METADATA[activation.name])
-
-
-@router.get(
-    "/{name}/values",
-    response_model=ValuesResponse,
-    responses={**TABULAR_RESPONSES, **CACHED_RESPONSES, **UNKNOWN_NAME_RESPONSES},
-    summary="Values and derivatives on an x grid",
-)
-async def read_values(
-    request: Request, activation: ActivationDep, query: Annotated[FunctionValuesQuery, Query()]
-) -> Response:
-    """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
-
-    The function's own parameters go in the query string by name
-    (`?negative_slope=0.2`); unknown names are rejected. The answer carries an `ETag`
-    and may be cached; `If-None-Match` with it gets a 304.
-    """
-    return await curves.values(request, function_set(activation, query.function_params()), query)
 
 
 @router.post(
