@@ -140,36 +140,59 @@ class AnswerKey:
         return cls(canonical, etag_for(canonical))
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A cached answer with the headers of its 200 response, encoded once."""
+
+    answer: Answer
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+
+    @property
+    def data(self) -> bytes:
+        return self.answer.data
+
+
+class _KeptResponse(Response):
+    """The 200 response of a kept answer: its headers were encoded when it was kept."""
+
+    def __init__(self, kept: _Kept) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = kept.answer.data
+        # A list of its own: middleware appends to it (CORS, Vary).
+        self.raw_headers = list(kept.raw_headers)
+
+
 class Answers:
     """Answers of one kind (values, plots) kept per worker, with how long clients may keep them."""
 
     def __init__(self, max_entries: int, max_bytes: int, max_age: int) -> None:
-        self.cache: ResponseCache[Answer] = ResponseCache(max_entries, max_bytes)
+        self.cache: ResponseCache[_Kept] = ResponseCache(max_entries, max_bytes)
         self.max_age = max_age
 
     async def respond(self, request: Request, key: AnswerKey, compute: Callable[[], Awaitable[Answer]]) -> Response:
         """304 if the client has the answer, the cached one if made before, else ``await compute()``."""
         _remember(request, self, key)
-        headers, unchanged = revalidate(request, key.etag, self.max_age)
-        if unchanged:
-            return Response(status_code=304, headers=headers)
-        answer = self.cache.get(key.canonical)
-        if answer is None:
-            answer = await compute()
-            self.cache.put(key.canonical, answer)
-        return _send(answer, headers)
+        known = self.known(request, key)
+        if known is not None:
+            return known
+        answer = await compute()
+        headers, _ = revalidate(request, key.etag, self.max_age)
+        response = Response(answer.data, media_type=answer.media_type, headers={**headers, **dict(answer.headers)})
+        self.cache.put(key.canonical, _Kept(answer, tuple(response.raw_headers)))
+        return response
 
     def known(self, request: Request, key: AnswerKey) -> Response | None:
         """The answer for ``key`` if the client or the cache has it, without computing anything."""
         headers, unchanged = revalidate(request, key.etag, self.max_age)
         if unchanged:
             return Response(status_code=304, headers=headers)
-        answer = self.cache.get(key.canonical)
-        return None if answer is None else _send(answer, headers)
+        kept = self.cache.get(key.canonical)
+        return None if kept is None else _KeptResponse(kept)
 
-
-def _send(answer: Answer, headers: dict[str, str]) -> Response:
-    return Response(answer.data, media_type=answer.media_type, headers={**headers, **dict(answer.headers)})
+    def get(self, key: AnswerKey) -> Answer | None:
+        kept = self.cache.get(key.canonical)
+        return None if kept is None else kept.answer
 
 
 # Requests seen and validated before: (path, query string, Accept) -> where their answer is kept.
