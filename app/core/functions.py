@@ -2,10 +2,11 @@
 
 Every function takes a float64 array and returns a new float64 array of the same
 shape; a ``*_with_grad`` function returns the value and the derivative together, sharing
-the work they have in common (an exponential, a tanh). Derivatives follow PyTorch's
-autograd conventions at every kink, so that the numbers agree with ``torch.nn.functional``
-in float64. Each form is chosen to stay finite, without numpy warnings, for every finite
-input the service allows.
+the work they have in common (an exponential, a tanh), and a ``*_jet`` function returns f,
+f', f'' and f''' from one pass of that work. Derivatives follow PyTorch's autograd
+conventions at every kink (nested ``torch.autograd.grad`` for f'' and f'''), so that the
+numbers agree with ``torch.nn.functional`` in float64. Each form is chosen to stay finite,
+without numpy warnings, for every finite input the service allows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from numpy.typing import NDArray
 from scipy import special
 
 Array = NDArray[np.float64]
+# f, f', f'' and f''' at the same points.
+Jet = tuple[Array, Array, Array, Array]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -27,6 +30,13 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _where(cond: NDArray[np.bool_], a: Array | float, b: Array | float) -> Array:
     return np.where(cond, a, b).astype(np.float64, copy=False)
+
+
+def _linear_jet(f: Array, d1: Array) -> Jet:
+    # A piecewise-linear f: PyTorch's double backward of threshold_backward, hardtanh_backward,
+    # leaky_relu_backward, softshrink/hardshrink_backward and _prelu_kernel_backward is
+    # zeros_like, so f'' = f''' = 0 everywhere, kinks included.
+    return f, d1, np.zeros_like(f), np.zeros_like(f)
 
 
 def sigmoid(x: Array) -> Array:
@@ -44,6 +54,12 @@ def sigmoid_with_grad(x: Array) -> tuple[Array, Array]:
     return s, (1.0 - s) * s
 
 
+def sigmoid_jet(x: Array) -> Jet:
+    # From the output again: s'' = s' (1 - 2s), as sigmoid_backward's double backward.
+    s, d1 = sigmoid_with_grad(x)
+    return s, d1, d1 * (1.0 - 2.0 * s), d1 * (1.0 - 6.0 * d1)
+
+
 def relu(x: Array) -> Array:
     r""":math:`\max(0, x)`."""
     return _where(x > 0, x, 0.0)
@@ -52,6 +68,10 @@ def relu(x: Array) -> Array:
 def relu_grad(x: Array) -> Array:
     # relu'(0) = 0, as in PyTorch's threshold_backward.
     return _where(x > 0, 1.0, 0.0)
+
+
+def relu_jet(x: Array) -> Jet:
+    return _linear_jet(relu(x), relu_grad(x))
 
 
 def hardtanh(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
@@ -64,6 +84,10 @@ def hardtanh_grad(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Arra
     return _where((x > min_val) & (x < max_val), 1.0, 0.0)
 
 
+def hardtanh_jet(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Jet:
+    return _linear_jet(hardtanh(x, min_val, max_val), hardtanh_grad(x, min_val, max_val))
+
+
 def relu6(x: Array) -> Array:
     r""":math:`\min(\max(0, x), 6)`."""
     return hardtanh(x, 0.0, 6.0)
@@ -71,6 +95,10 @@ def relu6(x: Array) -> Array:
 
 def relu6_grad(x: Array) -> Array:
     return hardtanh_grad(x, 0.0, 6.0)
+
+
+def relu6_jet(x: Array) -> Jet:
+    return hardtanh_jet(x, 0.0, 6.0)
 
 
 def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
@@ -83,12 +111,20 @@ def leaky_relu_grad(x: Array, negative_slope: float = 0.01) -> Array:
     return _where(x > 0, 1.0, negative_slope)
 
 
+def leaky_relu_jet(x: Array, negative_slope: float = 0.01) -> Jet:
+    return _linear_jet(leaky_relu(x, negative_slope), leaky_relu_grad(x, negative_slope))
+
+
 def prelu(x: Array, weight: float = 0.25) -> Array:
     return leaky_relu(x, weight)
 
 
 def prelu_grad(x: Array, weight: float = 0.25) -> Array:
     return leaky_relu_grad(x, weight)
+
+
+def prelu_jet(x: Array, weight: float = 0.25) -> Jet:
+    return leaky_relu_jet(x, weight)
 
 
 def rrelu(x: Array, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0) -> Array:
@@ -98,6 +134,10 @@ def rrelu(x: Array, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0) -> Array
 
 def rrelu_grad(x: Array, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0) -> Array:
     return leaky_relu_grad(x, (lower + upper) / 2.0)
+
+
+def rrelu_jet(x: Array, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0) -> Jet:
+    return leaky_relu_jet(x, (lower + upper) / 2.0)
 
 
 def _elu(x: Array, alpha: float, scale: float, input_scale: float) -> Array:
@@ -111,6 +151,17 @@ def _elu_grad(x: Array, alpha: float, scale: float, input_scale: float) -> Array
     return scale * _where(x > 0, 1.0, negative)
 
 
+def _elu_jet(x: Array, alpha: float, scale: float, input_scale: float) -> Jet:
+    d1 = _elu_grad(x, alpha, scale, input_scale)
+    # Each further derivative is input_scale times the last, on x < 0 only: PyTorch's
+    # elu_double_backward masks x < 0, so f''(0) = f'''(0) = 0, although f'(0) comes from the
+    # x <= 0 branch and f'' tends to scale * alpha * input_scale**2 from the left.
+    negative = x < 0
+    d2 = _where(negative, input_scale * d1, 0.0)
+    d3 = _where(negative, input_scale * d2, 0.0)
+    return _elu(x, alpha, scale, input_scale), d1, d2, d3
+
+
 def elu(x: Array, alpha: float = 1.0) -> Array:
     r""":math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`."""
     return _elu(x, alpha, 1.0, 1.0)
@@ -119,6 +170,10 @@ def elu(x: Array, alpha: float = 1.0) -> Array:
 def elu_grad(x: Array, alpha: float = 1.0) -> Array:
     # elu'(0) = alpha: PyTorch's elu_backward gives x <= 0 to the exponential branch.
     return _elu_grad(x, alpha, 1.0, 1.0)
+
+
+def elu_jet(x: Array, alpha: float = 1.0) -> Jet:
+    return _elu_jet(x, alpha, 1.0, 1.0)
 
 
 def celu(x: Array, alpha: float = 1.0) -> Array:
@@ -130,6 +185,10 @@ def celu_grad(x: Array, alpha: float = 1.0) -> Array:
     return _elu_grad(x, alpha, 1.0, 1.0 / alpha)
 
 
+def celu_jet(x: Array, alpha: float = 1.0) -> Jet:
+    return _elu_jet(x, alpha, 1.0, 1.0 / alpha)
+
+
 def selu(x: Array) -> Array:
     r""":math:`\lambda \,\mathrm{elu}(x, \alpha)` with the self-normalising constants."""
     return _elu(x, SELU_ALPHA, SELU_SCALE, 1.0)
@@ -137,6 +196,10 @@ def selu(x: Array) -> Array:
 
 def selu_grad(x: Array) -> Array:
     return _elu_grad(x, SELU_ALPHA, SELU_SCALE, 1.0)
+
+
+def selu_jet(x: Array) -> Jet:
+    return _elu_jet(x, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def gelu(x: Array, approximate: str = "none") -> Array:
@@ -153,13 +216,52 @@ def gelu_grad(x: Array, approximate: str = "none") -> Array:
 
 def gelu_with_grad(x: Array, approximate: str = "none") -> tuple[Array, Array]:
     if approximate == "tanh":
-        t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3))
-        d_inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_KAPPA * x * x)
-        return 0.5 * x * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
-    cdf = special.ndtr(x)
-    # The Gaussian density underflows to 0 long before x * pdf could overflow.
-    pdf = _INV_SQRT_2PI * np.exp(-0.5 * np.minimum(x * x, 1e4))
+        return _gelu_tanh_from(x, np.tanh(_SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3)))
+    return _gelu_from(x, special.ndtr(x), _gaussian_pdf(x))
+
+
+def gelu_jet(x: Array, approximate: str = "none") -> Jet:
+    if approximate == "tanh":
+        return _gelu_tanh_jet(x)
+    cdf, pdf = special.ndtr(x), _gaussian_pdf(x)
+    # f'' as PyTorch's gelu_double_backward writes it, 2 pdf - x^2 pdf; f''' is its derivative.
+    return (*_gelu_from(x, cdf, pdf), 2.0 * pdf - x * x * pdf, x * pdf * (x * x - 4.0))
+
+
+def _gaussian_pdf(x: Array) -> Array:
+    # The density underflows to 0 long before x^3 * pdf could overflow.
+    return np.asarray(_INV_SQRT_2PI * np.exp(-0.5 * np.minimum(x * x, 1e4)), dtype=np.float64)
+
+
+def _gelu_from(x: Array, cdf: Array, pdf: Array) -> tuple[Array, Array]:
     return x * cdf, cdf + x * pdf
+
+
+def _gelu_tanh_slope(x: Array) -> Array:
+    # The derivative of tanh's argument sqrt(2/pi) (x + kappa x^3).
+    return _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_KAPPA * x * x)
+
+
+def _gelu_tanh_from(x: Array, t: Array) -> tuple[Array, Array]:
+    return 0.5 * x * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _gelu_tanh_slope(x)
+
+
+def _gelu_tanh_jet(x: Array) -> Jet:
+    inner = _SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3)
+    t = np.tanh(inner)
+    # sech^2 from one exponential, not 1 - t^2: that cancels where t is near ±1, and the x u1^2
+    # terms below magnify the error to 4e-13 near |x| = 7. (PyTorch's gelu_double_backward takes
+    # 1/cosh^2 for that term; its cosh overflows, and f''' is nan, beyond |x| = 26.82, where this is 0.)
+    e = np.exp(-2.0 * np.abs(inner))
+    sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e))
+    u1 = _gelu_tanh_slope(x)
+    u2 = 6.0 * _SQRT_2_OVER_PI * _GELU_KAPPA * x
+    u3 = 6.0 * _SQRT_2_OVER_PI * _GELU_KAPPA
+    # f = x (1 + t) / 2 with t' = sech2 u1, sech2' = -2 t u1 sech2; (sech2 u1)' = sech2 a.
+    a = u2 - 2.0 * t * u1 * u1
+    d2 = sech2 * (u1 + 0.5 * x * a)
+    d3 = sech2 * (1.5 * a + 0.5 * x * (u3 - 2.0 * t * u1 * a - 2.0 * sech2 * u1**3 - 4.0 * t * u1 * u2))
+    return (*_gelu_tanh_from(x, t), d2, d3)
 
 
 def silu(x: Array) -> Array:
@@ -172,8 +274,20 @@ def silu_grad(x: Array) -> Array:
 
 
 def silu_with_grad(x: Array) -> tuple[Array, Array]:
-    s = sigmoid(x)
+    return _silu_from(x, sigmoid(x))
+
+
+def _silu_from(x: Array, s: Array) -> tuple[Array, Array]:
     return x * s, s * (1.0 + x * (1.0 - s))
+
+
+def silu_jet(x: Array) -> Jet:
+    s = sigmoid(x)
+    # (x s)^(k) = k s^(k-1) + x s^(k), with s' = d, s'' = d (1 - 2s), s''' = d (1 - 6d).
+    d = s * (1.0 - s)
+    d2 = d * (2.0 + x * (1.0 - 2.0 * s))
+    d3 = d * (3.0 * (1.0 - 2.0 * s) + x * (1.0 - 6.0 * d))
+    return (*_silu_from(x, s), d2, d3)
 
 
 def softplus(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
@@ -187,6 +301,18 @@ def softplus_grad(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array
     return _where(bx > threshold, 1.0, sigmoid(bx))
 
 
+def softplus_jet(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Jet:
+    d1 = softplus_grad(x, beta, threshold)
+    # Below the threshold f' is s = sigmoid(beta x) and f'' = beta s (1 - s). PyTorch's
+    # softplus_double_backward keeps beta x < threshold (strict), so at x = threshold / beta
+    # f'' = f''' = 0 while f' there is still sigmoid(threshold), from the log branch.
+    below = beta * x < threshold
+    d = (1.0 - d1) * d1
+    d2 = _where(below, beta * d, 0.0)
+    d3 = _where(below, beta * beta * d * (1.0 - 2.0 * d1), 0.0)
+    return softplus(x, beta, threshold), d1, d2, d3
+
+
 def mish(x: Array) -> Array:
     r""":math:`x \tanh(\mathrm{softplus}(x))`."""
     return x * np.tanh(np.logaddexp(0.0, x))
@@ -197,8 +323,21 @@ def mish_grad(x: Array) -> Array:
 
 
 def mish_with_grad(x: Array) -> tuple[Array, Array]:
-    t = np.tanh(np.logaddexp(0.0, x))
-    return x * t, t + x * sigmoid(x) * (1.0 - t * t)
+    return _mish_from(x, np.tanh(np.logaddexp(0.0, x)), sigmoid(x))
+
+
+def _mish_from(x: Array, t: Array, s: Array) -> tuple[Array, Array]:
+    return x * t, t + x * s * (1.0 - t * t)
+
+
+def mish_jet(x: Array) -> Jet:
+    t, s = np.tanh(np.logaddexp(0.0, x)), sigmoid(x)
+    # With g = 1 - t^2 (so t' = g s): f'' = 2 g s + x (g s)', where (g s)' = g s b, b = 1 - s - 2 t s.
+    # PyTorch's double backward goes through log1p(exp(x)) and is nan beyond x = 709.78; this is 0.
+    gs = (1.0 - t * t) * s
+    b = 1.0 - s - 2.0 * t * s
+    db = -s * ((1.0 - s) * (1.0 + 2.0 * t) + 2.0 * gs)
+    return (*_mish_from(x, t, s), gs * (2.0 + x * b), gs * (3.0 * b + x * (b * b + db)))
 
 
 def softsign(x: Array) -> Array:
@@ -209,6 +348,17 @@ def softsign(x: Array) -> Array:
 def softsign_grad(x: Array) -> Array:
     d = 1.0 + np.abs(x)
     return 1.0 / (d * d)
+
+
+def softsign_jet(x: Array) -> Jet:
+    d = 1.0 + np.abs(x)
+    d1 = 1.0 / (d * d)
+    # PyTorch differentiates |x| through sign(x), whose own derivative is 0: f''(0) = 0 (sign(0) = 0,
+    # between the one-sided limits 2 and -2) and f'''(0) = 0, though f''' = 6 / d^4 tends to 6 from
+    # both sides.
+    sign = np.sign(x)
+    d2 = -2.0 * sign * d1 / d
+    return x / d, d1, d2, -3.0 * sign * d2 / d
 
 
 def tanh(x: Array) -> Array:
@@ -226,6 +376,12 @@ def tanh_with_grad(x: Array) -> tuple[Array, Array]:
     return t, 1.0 - t * t
 
 
+def tanh_jet(x: Array) -> Jet:
+    # From the output again, as tanh_backward's double backward: t'' = -2 t t'.
+    t, d1 = tanh_with_grad(x)
+    return t, d1, -2.0 * t * d1, d1 * (6.0 * t * t - 2.0)
+
+
 def logsigmoid(x: Array) -> Array:
     r""":math:`\log \sigma(x) = -\mathrm{softplus}(-x)`."""
     return -np.logaddexp(0.0, -x)
@@ -233,6 +389,14 @@ def logsigmoid(x: Array) -> Array:
 
 def logsigmoid_grad(x: Array) -> Array:
     return sigmoid(-x)
+
+
+def logsigmoid_jet(x: Array) -> Jet:
+    q, s = logsigmoid_grad(x), sigmoid(x)
+    # f'' = -s q with s = sigmoid(x) and q = sigmoid(-x): each factor is exact where it is small, so
+    # f'' keeps its relative precision at both ends (PyTorch's (s - 1) s loses it for x > 0).
+    d2 = -(s * q)
+    return logsigmoid(x), q, d2, d2 * (q - s)
 
 
 def hardsigmoid(x: Array) -> Array:
@@ -243,6 +407,12 @@ def hardsigmoid(x: Array) -> Array:
 def hardsigmoid_grad(x: Array) -> Array:
     # Zero at x = ±3, as in PyTorch's hardsigmoid_backward.
     return _where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0)
+
+
+def hardsigmoid_jet(x: Array) -> Jet:
+    # PyTorch has no double backward for hardsigmoid; the exact f'' = f''' = 0 is given, 0 at
+    # x = ±3 (where f' jumps) included, as PyTorch gives it for relu6(x + 3) / 6.
+    return _linear_jet(hardsigmoid(x), hardsigmoid_grad(x))
 
 
 def hardswish(x: Array) -> Array:
@@ -256,6 +426,12 @@ def hardswish_grad(x: Array) -> Array:
     return _where(x <= -3.0, 0.0, _where(x < 3.0, middle, 1.0))
 
 
+def hardswish_jet(x: Array) -> Jet:
+    # 1/3 on the open interval only, as hardswish_backward's double backward: f''(±3) = 0.
+    d2 = _where((x > -3.0) & (x < 3.0), 1.0 / 3.0, 0.0)
+    return hardswish(x), hardswish_grad(x), d2, np.zeros_like(d2)
+
+
 def tanhshrink(x: Array) -> Array:
     r""":math:`x - \tanh x`."""
     return x - np.tanh(x)
@@ -266,8 +442,17 @@ def tanhshrink_grad(x: Array) -> Array:
 
 
 def tanhshrink_with_grad(x: Array) -> tuple[Array, Array]:
-    t = np.tanh(x)
+    return _tanhshrink_from(x, np.tanh(x))
+
+
+def _tanhshrink_from(x: Array, t: Array) -> tuple[Array, Array]:
     return x - t, t * t
+
+
+def tanhshrink_jet(x: Array) -> Jet:
+    t = np.tanh(x)
+    g = 1.0 - t * t
+    return (*_tanhshrink_from(x, t), 2.0 * t * g, g * (2.0 - 6.0 * t * t))
 
 
 def softshrink(x: Array, lambd: float = 0.5) -> Array:
@@ -280,6 +465,10 @@ def softshrink_grad(x: Array, lambd: float = 0.5) -> Array:
     return _where((x >= -lambd) & (x <= lambd), 0.0, 1.0)
 
 
+def softshrink_jet(x: Array, lambd: float = 0.5) -> Jet:
+    return _linear_jet(softshrink(x, lambd), softshrink_grad(x, lambd))
+
+
 def hardshrink(x: Array, lambd: float = 0.5) -> Array:
     r""":math:`x` where :math:`|x| > \lambda`, else 0."""
     return _where((x >= -lambd) & (x <= lambd), 0.0, x)
@@ -287,6 +476,10 @@ def hardshrink(x: Array, lambd: float = 0.5) -> Array:
 
 def hardshrink_grad(x: Array, lambd: float = 0.5) -> Array:
     return _where((x >= -lambd) & (x <= lambd), 0.0, 1.0)
+
+
+def hardshrink_jet(x: Array, lambd: float = 0.5) -> Jet:
+    return _linear_jet(hardshrink(x, lambd), hardshrink_grad(x, lambd))
 
 
 def threshold(x: Array, threshold: float = 0.0, value: float = 0.0) -> Array:
@@ -298,6 +491,14 @@ def threshold_grad(x: Array, threshold: float = 0.0, value: float = 0.0) -> Arra
     return _where(x > threshold, 1.0, 0.0)
 
 
+# The parameter named threshold hides the function inside threshold_jet.
+_threshold = threshold
+
+
+def threshold_jet(x: Array, threshold: float = 0.0, value: float = 0.0) -> Jet:
+    return _linear_jet(_threshold(x, threshold, value), threshold_grad(x, threshold, value))
+
+
 def identity(x: Array) -> Array:
     """The input, unchanged."""
     return np.array(x, dtype=np.float64, copy=True)
@@ -305,6 +506,10 @@ def identity(x: Array) -> Array:
 
 def identity_grad(x: Array) -> Array:
     return np.ones_like(x, dtype=np.float64)
+
+
+def identity_jet(x: Array) -> Jet:
+    return _linear_jet(identity(x), identity_grad(x))
 
 
 def binary_step(x: Array) -> Array:
@@ -317,18 +522,35 @@ def binary_step_grad(x: Array) -> Array:
     return np.zeros_like(x, dtype=np.float64)
 
 
+def binary_step_jet(x: Array) -> Jet:
+    return _linear_jet(binary_step(x), binary_step_grad(x))
+
+
 def squareplus(x: Array, b: float = 4.0) -> Array:
     r""":math:`(x + \sqrt{x^2 + b}) / 2`."""
-    s = np.sqrt(x * x + b)
+    return _squareplus_from(x, np.sqrt(x * x + b), b)
+
+
+def squareplus_grad(x: Array, b: float = 4.0) -> Array:
+    return _squareplus_slope(x, np.sqrt(x * x + b), b)
+
+
+def _squareplus_from(x: Array, s: Array, b: float) -> Array:
     # For x < 0 the direct form cancels; b / (s - x) is the same number, computed stably.
     negative = 0.5 * b / (s - np.minimum(x, 0.0))
     return _where(x >= 0, 0.5 * (x + s), negative)
 
 
-def squareplus_grad(x: Array, b: float = 4.0) -> Array:
-    s = np.sqrt(x * x + b)
+def _squareplus_slope(x: Array, s: Array, b: float) -> Array:
     negative = 0.5 * b / (s * (s - np.minimum(x, 0.0)))
     return _where(x >= 0, 0.5 * (1.0 + x / s), negative)
+
+
+def squareplus_jet(x: Array, b: float = 4.0) -> Jet:
+    s = np.sqrt(x * x + b)
+    # f'' = b / (2 s^3) and f''' = -3 x f'' / s^2: no cancellation on either side of 0.
+    d2 = 0.5 * b / (s * s * s)
+    return _squareplus_from(x, s, b), _squareplus_slope(x, s, b), d2, -3.0 * x * d2 / (s * s)
 
 
 def sparse_plus(x: Array) -> Array:
@@ -342,6 +564,12 @@ def sparse_plus_grad(x: Array) -> Array:
     return _where(x <= -1.0, 0.0, _where(x >= 1.0, 1.0, middle))
 
 
+def sparse_plus_jet(x: Array) -> Jet:
+    # 1/2 on the open interval only: the outer branches own x = ±1, as for f'.
+    d2 = _where((x > -1.0) & (x < 1.0), 0.5, 0.0)
+    return sparse_plus(x), sparse_plus_grad(x), d2, np.zeros_like(d2)
+
+
 def sparse_sigmoid(x: Array) -> Array:
     r""":math:`\mathrm{clip}((x + 1) / 2, 0, 1)`."""
     return np.clip(0.5 * (x + 1.0), 0.0, 1.0).astype(np.float64, copy=False)
@@ -349,3 +577,7 @@ def sparse_sigmoid(x: Array) -> Array:
 
 def sparse_sigmoid_grad(x: Array) -> Array:
     return _where((x > -1.0) & (x < 1.0), 0.5, 0.0)
+
+
+def sparse_sigmoid_jet(x: Array) -> Jet:
+    return _linear_jet(sparse_sigmoid(x), sparse_sigmoid_grad(x))
