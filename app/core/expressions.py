@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from app.core.evaluate import Method, central_difference
-from app.core.expression_eval import forward
+from app.core.evaluate import Method, numeric_derivatives
+from app.core.expression_eval import jet
 from app.core.expression_parser import Limits, parse
 from app.core.expression_tree import ExpressionError, Node, count_nodes, default_label, to_text
 from app.core.functions import Array
@@ -38,12 +38,32 @@ class Expression:
 
 @dataclass(frozen=True)
 class Curve:
-    """f(x) and f'(x), with nan wherever the number is not finite, and how many such points."""
+    """f and its derivatives up to the order asked for, nan wherever a number is not finite, and how many such points.
 
-    y: Array
-    dy: Array
-    undefined: int
-    undefined_dy: int
+    ``orders[k]`` is the k-th derivative (``orders[0]`` is f) and ``undefined_counts[k]`` counts
+    its nan points; a derivative is nan wherever f is. ``y``, ``dy``, ``undefined`` and
+    ``undefined_dy`` name the first two; at order 0, ``dy`` is an empty array and
+    ``undefined_dy`` is 0.
+    """
+
+    orders: tuple[Array, ...]
+    undefined_counts: tuple[int, ...]
+
+    @property
+    def y(self) -> Array:
+        return self.orders[0]
+
+    @property
+    def dy(self) -> Array:
+        return self.orders[1] if len(self.orders) > 1 else np.empty(0)
+
+    @property
+    def undefined(self) -> int:
+        return self.undefined_counts[0]
+
+    @property
+    def undefined_dy(self) -> int:
+        return self.undefined_counts[1] if len(self.undefined_counts) > 1 else 0
 
 
 def compile_expression(text: str, limits: Limits) -> Expression:
@@ -52,20 +72,29 @@ def compile_expression(text: str, limits: Limits) -> Expression:
     return Expression(to_text(tree), tree, default_label(tree), count_nodes(tree))
 
 
-def evaluate(expression: Expression, x: Array, method: Method = Method.analytic) -> Curve:
-    """f(x) and f'(x) (exact by the chain rule, or a central difference), undefined points as nan."""
+def evaluate(expression: Expression, x: Array, method: Method = Method.analytic, order: int = 1) -> Curve:
+    """f(x) and its derivatives up to ``order`` (0 to 3), exact or by central differences, undefined points as nan."""
     with np.errstate(all="ignore"):
-        y, dy = forward(expression.tree, x)
-        if method is Method.numeric:
-            dy = central_difference(lambda t: forward(expression.tree, t)[0], x)
-    y_ok = np.isfinite(y)
-    dy_ok = np.isfinite(dy) & y_ok
-    return Curve(
-        y=np.where(y_ok, y, np.nan),
-        dy=np.where(dy_ok, dy, np.nan),
-        undefined=int(y_ok.size - np.count_nonzero(y_ok)),
-        undefined_dy=int(dy_ok.size - np.count_nonzero(dy_ok)),
-    )
+        if method is Method.numeric and order >= 1:
+
+            def f(t: Array) -> Array:
+                return jet(expression.tree, t, 0)[0]
+
+            orders = (f(x), *numeric_derivatives(f, x, order))
+        else:
+            orders = jet(expression.tree, x, order)
+    return _mask_undefined(orders)
+
+
+def _mask_undefined(orders: tuple[Array, ...]) -> Curve:
+    """Each order with nan where it, or f itself, is not finite; and the count of such points."""
+    y_ok = np.isfinite(orders[0])
+    masked, counts = [], []
+    for values in orders:
+        ok = np.isfinite(values) & y_ok
+        masked.append(np.where(ok, values, np.nan))
+        counts.append(int(ok.size - np.count_nonzero(ok)))
+    return Curve(tuple(masked), tuple(counts))
 
 
 def jumps(x: Array, y: Array, dy: Array) -> NDArray[np.intp]:
