@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.config import settings
 from app.core import analysis
 from app.core.curves import CurveSet, Evaluation, ExpressionCurve, FunctionCurve, Kind, Values
 from app.core.evaluate import Method
 from app.core.functions import Array
+from app.core.registry import MAX_ORDER
 
 # Strict: JSON true or "1" is not a number here (lax validation would read them as 1.0).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
@@ -33,6 +35,12 @@ class KinkInfo(BaseModel):
     where: str
     at_defaults: float
     derivative: str = Field(description="the derivative taken at this point, as in PyTorch's autograd")
+    second_derivative: float = Field(
+        description="f″ at this point at the defaults, as PyTorch's nested autograd gives it (or the exact value)"
+    )
+    third_derivative: float = Field(
+        description="f‴ at this point at the defaults, as PyTorch's nested autograd gives it (or the exact value)"
+    )
 
 
 class PropertiesInfo(BaseModel):
@@ -57,23 +65,63 @@ class ActivationInfo(BaseModel):
     kinks: list[KinkInfo]
     properties: PropertiesInfo
     references: list[str]
+    smoothness: int | Literal["infinite"] = Field(
+        description="at the defaults, the largest k such that f is k times continuously differentiable: 0 for a "
+        "jump in f′, -1 for a jump in f itself, 'infinite' when no derivative ever jumps",
+        examples=[0],
+    )
+    second_derivative_vanishes: bool = Field(description="f″ = 0 wherever it exists: f is piecewise linear")
+    higher_derivatives_note: str | None = Field(
+        description="what f″ and f‴ do that needs saying (a surprising convention at a kink, or where PyTorch "
+        "gives nan or no second derivative); null when nothing does"
+    )
 
 
 class ValuesResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "elu",
+                    "params": {"alpha": 1.0},
+                    "method": "analytic",
+                    "x": [-1.0, 0.0, 1.0],
+                    "y": [-0.6321205588285577, 0.0, 1.0],
+                    "dy": [0.36787944117144233, 1.0, 1.0],
+                    "d2y": [0.36787944117144233, 0.0, 0.0],
+                }
+            ]
+        }
+    )
+
     name: str = Field(examples=["leaky_relu"])
     params: dict[str, float | str] = Field(description="effective parameters, defaults filled in")
     method: Method
     x: list[float]
     y: list[float]
-    dy: list[float] | None = Field(None, description="f'(x); absent when derivative=false")
+    dy: list[float] | None = Field(None, description="f'(x); absent when derivative=false or order=0")
+    d2y: list[float] | None = Field(None, description="f″(x); present when order is 2 or 3")
+    d3y: list[float] | None = Field(None, description="f‴(x); present when order is 3")
 
 
 class _Evaluation(BaseModel):
-    derivative: StrictBool = True
+    derivative: StrictBool = Field(True, description="include f'(x) as dy; false is order=0")
+    order: StrictInt | None = Field(
+        None, ge=0, le=MAX_ORDER, description="the highest derivative returned, as the query parameter of GET"
+    )
     method: Method = Method.analytic
 
+    @model_validator(mode="after")
+    def _agree(self) -> Self:
+        self.evaluation()
+        return self
+
     def evaluation(self) -> Evaluation:
-        return Evaluation(self.derivative, self.method)
+        given = self.derivative if "derivative" in self.model_fields_set else None
+        try:
+            return Evaluation.asked(given, self.order, self.method)
+        except ValueError as exc:
+            raise PydanticCustomError("value_error", str(exc)) from None
 
 
 class ValuesRequest(_Evaluation):
@@ -102,9 +150,17 @@ class ExpressionValuesResponse(BaseModel):
     method: Method
     undefined: int = Field(description="points where f is undefined or overflows; their y (and dy) is null")
     undefined_dy: int = Field(description="points where f' is undefined or infinite; their dy is null")
+    undefined_d2y: int | None = Field(
+        None, description="points where f″ is undefined or infinite (null in d2y); present when order is 2 or 3"
+    )
+    undefined_d3y: int | None = Field(
+        None, description="points where f‴ is undefined or infinite (null in d3y); present when order is 3"
+    )
     x: list[float]
     y: list[float | None]
-    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false")
+    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false or order=0")
+    d2y: list[float | None] | None = Field(None, description="f″(x); present when order is 2 or 3")
+    d3y: list[float | None] | None = Field(None, description="f‴(x); present when order is 3")
 
 
 class ExpressionValuesRequest(_Evaluation):
@@ -121,9 +177,17 @@ class Series(BaseModel):
     expr: str = Field(description="the expression, normalised")
     label: str = Field(description="the label given, else the function's label or the expression")
     y: list[float | None]
-    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false")
+    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false or order=0")
+    d2y: list[float | None] | None = Field(None, description="f″(x); present when order is 2 or 3")
+    d3y: list[float | None] | None = Field(None, description="f‴(x); present when order is 3")
     undefined: int = Field(description="points where f is undefined or overflows (null in y)")
     undefined_dy: int = Field(description="points where f' is undefined or infinite (null in dy)")
+    undefined_d2y: int | None = Field(
+        None, description="points where f″ is undefined or infinite (null in d2y); present when order is 2 or 3"
+    )
+    undefined_d3y: int | None = Field(
+        None, description="points where f‴ is undefined or infinite (null in d3y); present when order is 3"
+    )
 
 
 class CompareResponse(BaseModel):
@@ -172,6 +236,8 @@ class GradientInfo(BaseModel):
     depth: int
     gain_bound: float | None = Field(description="max|f'|^depth: a chain of depth derivative factors is at most this")
     log10_gain_bound: float | None
+    max_abs_second: float | None = Field(None, description="largest |f″(x)| on the range")
+    argmax_second: float | None = Field(None, description="an x where it is reached")
 
 
 class OutputInfo(BaseModel):
@@ -297,24 +363,27 @@ class CostResponse(BaseModel):
     request: str = Field(description=_REQUEST)
 
 
+# The JSON keys of f and its derivatives, and of their counts of undefined points.
+ORDER_KEYS = ("y", "dy", "d2y", "d3y")
+UNDEFINED_KEYS = ("undefined", "undefined_dy", "undefined_d2y", "undefined_d3y")
+
+
 def values_model(
     subject: CurveSet, x: Array, results: Sequence[Values], how: Evaluation
 ) -> ValuesResponse | ExpressionValuesResponse | CompareResponse:
     """The JSON answer of a values request, its arrays left as numpy arrays (nan where undefined) for the encoder.
 
-    ``dy`` is set only when asked for: a field not set is not written.
+    Only the derivatives asked for are set: a field not set is not written.
     """
     series: list[dict[str, Any]] = []
     for curve, v in zip(subject.curves, results, strict=True):
-        dy = {"dy": v.dy} if how.derivative else {}
+        orders = dict(zip(ORDER_KEYS, v.orders, strict=False))
         if isinstance(curve, FunctionCurve):
-            series.append({"name": curve.activation.name, "params": curve.params, "y": v.y, **dy})
+            series.append({"name": curve.activation.name, "params": curve.params, **orders})
         else:
             assert isinstance(curve, ExpressionCurve)
-            text, label, undefined = curve.expression.text, curve.label, (v.undefined, v.undefined_dy)
-            series.append(
-                {"expr": text, "label": label, "y": v.y, **dy, "undefined": undefined[0], "undefined_dy": undefined[1]}
-            )
+            undefined = dict(zip(UNDEFINED_KEYS, v.undefined, strict=False))
+            series.append({"expr": curve.expression.text, "label": curve.label, **orders, **undefined})
     grid: dict[str, Any] = {"method": how.method, "x": x}
     if subject.kind is Kind.comparison:
         return CompareResponse.model_construct(**grid, series=[Series.model_construct(**fields) for fields in series])

@@ -86,6 +86,31 @@ CASES = [
     Case(
         "values num=100,000, CSV, cold (new x_max each time)", "service", f"{VALUES}?num=100000&format=csv", cold=X_MAX
     ),
+    # The second and third derivatives beside f and f': each order's cost against order 1.
+    Case(
+        "values num=100,000, JSON, order=2, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000&order=2",
+        cold=X_MAX,
+    ),
+    Case(
+        "values num=100,000, JSON, order=3, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000&order=3",
+        cold=X_MAX,
+    ),
+    Case(
+        "values num=100,000, NPY, order=2, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000&format=npy&order=2",
+        cold=X_MAX,
+    ),
+    Case(
+        "values num=100,000, NPY, order=3, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000&format=npy&order=3",
+        cold=X_MAX,
+    ),
     Case(
         "values num=100,000, JSON, gzip, cold (new x_max each time)",
         "service",
@@ -114,6 +139,10 @@ FLOOR, FLOOR_ASYNC = "floor: no-op `def` route", "floor: no-op `async def` route
 FLOOR_SHAPED = "floor: no-op `async def` route with a path parameter, sending a values answer's bytes and headers"
 V100, V100K, NPY = "values num=100, JSON", "values num=100,000, JSON", "values num=100,000, NPY"
 COLD_VALUES = ", cold (new x_max each time)"
+ORDER2_JSON = "values num=100,000, JSON, order=2" + COLD_VALUES
+ORDER3_JSON = "values num=100,000, JSON, order=3" + COLD_VALUES
+ORDER2_NPY = "values num=100,000, NPY, order=2" + COLD_VALUES
+ORDER3_NPY = "values num=100,000, NPY, order=3" + COLD_VALUES
 POST, COLD, REPEATED = "POST 100,000 points, JSON", "plot cold (new negative_slope each time)", "plot repeated"
 ONE, TWO, STRAIGHT = "service", "service, 2 workers", "straightforward"
 # (what, numerator (case, server), denominator (case, server), target)
@@ -133,6 +162,12 @@ RATIOS = [
     ("values num=100,000 NPY / straightforward JSON", (NPY, ONE), (V100K, STRAIGHT), 20.0),
     ("values num=100,000 NPY, cold / straightforward JSON", (NPY + COLD_VALUES, ONE), (V100K, STRAIGHT), 20.0),
     ("POST 100,000 points / straightforward", (POST, ONE), (POST, STRAIGHT), 3.0),
+    # Requests per second of order k against order 1: at least 1/2 for order 2 and 1/3 for order 3
+    # is at most 2x and 3x the cost.
+    ("values num=100,000 JSON, cold: order 2 / order 1", (ORDER2_JSON, ONE), (V100K + COLD_VALUES, ONE), 0.5),
+    ("values num=100,000 JSON, cold: order 3 / order 1", (ORDER3_JSON, ONE), (V100K + COLD_VALUES, ONE), 1 / 3),
+    ("values num=100,000 NPY, cold: order 2 / order 1", (ORDER2_NPY, ONE), (NPY + COLD_VALUES, ONE), 0.5),
+    ("values num=100,000 NPY, cold: order 3 / order 1", (ORDER3_NPY, ONE), (NPY + COLD_VALUES, ONE), 1 / 3),
     ("plot cold / straightforward", (COLD, ONE), (COLD, STRAIGHT), 3.0),
     ("plot repeated / straightforward", (REPEATED, ONE), (REPEATED, STRAIGHT), 50.0),
     ("plot cold, 2 workers / 1 worker", (COLD, TWO), (COLD, ONE), 1.7),
@@ -439,7 +474,7 @@ def render(
             continue
         value = ratio(rows, top, bottom)
         met = "" if target is None else ("yes" if value >= target else "**no**")
-        shown = "" if target is None else f"≥ {target:g}"
+        shown = "" if target is None else f"≥ {target:.2g}"
         lines.append(f"| {what} | {value:.2f} | {shown} | {met} |")
     lines += ["", *NOTES, "", micro_md, "", profile_md, ""]
     return "\n".join(lines)

@@ -30,7 +30,7 @@ from app.core.functions import Array
 from app.core.rounding import round_half_even
 from app.render import MEDIA_TYPES, Image, ImageOptions
 from app.render.curves import draw_curve_set
-from app.schemas import RangeInfo, analysis_model, values_model
+from app.schemas import ORDER_KEYS, RangeInfo, analysis_model, values_model
 from app.web.caching import Answer, AnswerKey, Answers
 from app.web.encoding import Format, json_answer, model_response, table_answer
 from app.web.errors import validation_error
@@ -52,9 +52,9 @@ plot_answers = Answers(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES, s
 
 async def values(request: Request, subject: CurveSet, query: ValuesOptions) -> Response:
     """f (and f') of ``subject`` on the query's grid, cached: its answer is a pure function of the key."""
-    check_work(subject, query.num)
-    fmt = negotiate_table(request, query.format)
     x_range, how = query.x_grid(), query.evaluation()
+    check_work(subject, query.num, how)
+    fmt = negotiate_table(request, query.format)
     key = AnswerKey.of(
         {
             "numbers": NUMBERS_VERSION,
@@ -69,21 +69,21 @@ async def values(request: Request, subject: CurveSet, query: ValuesOptions) -> R
     def encode() -> Answer:
         return encode_values(subject, x_range.points(), how, fmt, query.decimals)
 
-    return await values_answers.respond(request, key, lambda: run_sized(x_range.num * subject.nodes, encode))
+    return await values_answers.respond(request, key, lambda: run_sized(x_range.num * subject.nodes * how.cost, encode))
 
 
 async def point_values(
     request: Request, subject: CurveSet, x: list[float], how: Evaluation, query: PointsQuery
 ) -> Response:
     """f (and f') of ``subject`` at the points of a request body; not cached."""
-    check_work(subject, len(x), ("body", "x"))
+    check_work(subject, len(x), how, ("body", "x"))
     fmt = negotiate_table(request, query.format)
 
     def encode() -> Answer:
         # Turning the points into an array is work per point too: in the thread with the rest.
         return encode_values(subject, checked_points(x), how, fmt, query.decimals)
 
-    answer = await run_sized(len(x) * subject.nodes, encode)
+    answer = await run_sized(len(x) * subject.nodes * how.cost, encode)
     return Response(answer.data, media_type=answer.media_type)
 
 
@@ -105,35 +105,33 @@ def encode_values(subject: CurveSet, x: Array, how: Evaluation, fmt: Format, dec
     results = subject.values(x, how)
     if decimals is not None:
         x = round_half_even(x, decimals)
-        results = [_rounded(v, decimals, how) for v in results]
+        results = [_rounded(v, decimals) for v in results]
     if fmt is Format.json:
         return json_answer(values_model(subject, x, results, how))
-    return table_answer(fmt, columns(subject, x, results, how))
+    return table_answer(fmt, columns(subject, x, results))
 
 
-def _rounded(v: Values, decimals: int, how: Evaluation) -> Values:
-    dy = round_half_even(v.dy, decimals) if how.derivative else v.dy
-    return Values(round_half_even(v.y, decimals), dy, v.undefined, v.undefined_dy)
+def _rounded(v: Values, decimals: int) -> Values:
+    return Values(tuple(round_half_even(a, decimals) for a in v.orders), v.undefined)
 
 
-def columns(subject: CurveSet, x: Array, results: Sequence[Values], how: Evaluation) -> dict[str, Array]:
-    """x, y, dy for one curve; x, y1, dy1, y2, dy2, ... for a comparison, in the order of its curves."""
+def columns(subject: CurveSet, x: Array, results: Sequence[Values]) -> dict[str, Array]:
+    """x, y, dy (d2y, d3y) for one curve; x, y1, dy1, ..., y2, dy2, ... for a comparison, in the order of its curves."""
     table = {"x": x}
     numbered = subject.kind is Kind.comparison
     for i, v in enumerate(results, start=1):
         suffix = str(i) if numbered else ""
-        table["y" + suffix] = v.y
-        if how.derivative:
-            table["dy" + suffix] = v.dy
+        for name, values in zip(ORDER_KEYS, v.orders, strict=False):
+            table[name + suffix] = values
     return table
 
 
 async def plot(request: Request, subject: CurveSet, query: PlotOptions) -> Response:
     """The figure of ``subject``: f over f' (one curve) or an overlay (several), cached."""
-    check_work(subject, query.num)
+    x_range, how = query.x_grid(), query.evaluation()
+    check_work(subject, query.num, how)
     options = query.image_options(request)
     shade = query.shades()
-    x_range, how = query.x_grid(), query.evaluation()
     key = {"plot": subject.identity(), "x": x_range, "evaluation": how, "shade": sorted(shade)}
     return await image(
         request,

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 
 from app.config import settings
 from app.core import analysis, registry
-from app.core.curves import CurveSet
+from app.core.curves import CurveSet, Evaluation
 from app.core.expressions import Expression, ExpressionError, Limits, compile_expression
 from app.core.networks import Nonlinearity
 from app.core.registry import Activation, ParamError, Params
@@ -97,15 +97,24 @@ def comparison_set(query: CompareValuesQuery | ComparePlotQuery) -> CurveSet:
     return CurveSet.comparison(expressions, [*labels, *[""] * (len(query.f) - len(labels))])
 
 
-def check_work(subject: CurveSet, points: int, loc: tuple[str, ...] = ("query", "num")) -> None:
-    """A 422 at ``loc`` when nodes x points, over every curve, exceed ``EXPR_MAX_WORK``."""
-    nodes = subject.nodes
-    if nodes * points > settings.EXPR_MAX_WORK:
-        most = max(settings.EXPR_MAX_WORK // nodes, 1)
+def check_work(
+    subject: CurveSet, points: int, how: Evaluation | None = None, loc: tuple[str, ...] = ("query", "num")
+) -> None:
+    """A 422 at ``loc`` when nodes x points x the order's cost, over every curve, exceed ``EXPR_MAX_WORK``.
+
+    Orders 0 and 1 cost 1, order 2 costs 2 and order 3 costs 3 (each derivative beyond the first
+    costs about as much again).
+    """
+    how = how or Evaluation()
+    work = subject.nodes * how.cost
+    if work * points > settings.EXPR_MAX_WORK:
+        most = max(settings.EXPR_MAX_WORK // work, 1)
+        at_order = f" x {how.cost} (order {how.order})" if how.cost > 1 else ""
         raise validation_error(
             loc,
-            f"{nodes} expression nodes x {points} points is more work than allowed "
-            f"({settings.EXPR_MAX_WORK:,}); use at most {most} points or a simpler expression",
+            f"{subject.nodes} expression nodes x {points} points{at_order} is more work than allowed "
+            f"(EXPR_MAX_WORK = {settings.EXPR_MAX_WORK:,}); use at most {most} points, a lower order "
+            "or a simpler expression",
             points,
         )
 
@@ -114,7 +123,7 @@ def check_analysis_work(subject: CurveSet, options: AnalysisOptions) -> None:
     """An expression's analysis is bounded like its values: nodes x num and nodes x samples."""
     check_work(subject, options.num)
     if isinstance(options, ExpressionAnalysisQuery):
-        check_work(subject, options.samples, ("query", "samples"))
+        check_work(subject, options.samples, loc=("query", "samples"))
 
 
 def functions_of(f: Sequence[str]) -> list[Nonlinearity]:

@@ -41,6 +41,7 @@ def bind(activation: Activation, params: Mapping[str, ParamValue]) -> Nonlineari
         activation.label,
         lambda x: activation.value(x, fixed),
         lambda x: activation.grad(x, fixed),
+        second=lambda x: activation.derivatives(x, fixed, 2)[2],
     )
 
 
@@ -51,13 +52,14 @@ def from_expression(expression: Expression) -> Nonlinearity:
         bound = bind(tree.activation, tree.params)
         # A bare name stays a name ("relu"); with parameters it is the normalised call.
         name = tree.activation.name if dict(tree.params) == tree.activation.defaults else expression.text
-        return Nonlinearity(name, expression.label, bound.value, bound.grad)
+        return Nonlinearity(name, expression.label, bound.value, bound.grad, second=bound.second)
     return Nonlinearity(
         expression.text,
         expression.label,
         lambda x: evaluate_expression(expression, x).y,
         lambda x: evaluate_expression(expression, x).dy,
         weight=expression.size,
+        second=lambda x: evaluate_expression(expression, x, order=2).orders[2],
     )
 
 
@@ -196,8 +198,13 @@ def zeros(f: Nonlinearity, x: Array) -> Zeros:
 
 def gradient_peak(f: Nonlinearity, x: Array) -> tuple[float | None, float | None]:
     """The largest finite |f'| on the range and where it is reached, refined between grid points."""
+    return peak(f.grad, x)
+
+
+def peak(fn: Callable[[Array], Array], x: Array) -> tuple[float | None, float | None]:
+    """The largest finite |fn| on the range and where it is reached, refined between grid points."""
     with np.errstate(all="ignore"):
-        g = np.abs(f.grad(x))
+        g = np.abs(fn(x))
     ok = np.isfinite(g)
     if not ok.any():
         return None, None
@@ -207,7 +214,7 @@ def gradient_peak(f: Nonlinearity, x: Array) -> tuple[float | None, float | None
     if hi > lo:
         with np.errstate(all="ignore"):
             found = optimize.minimize_scalar(
-                lambda t: -float(np.abs(f.grad(np.array([t]))[0])),
+                lambda t: -float(np.abs(fn(np.array([t]))[0])),
                 bounds=(lo, hi),
                 method="bounded",
                 options={"xatol": 1e-12 * max(1.0, abs(where))},
@@ -226,19 +233,23 @@ class GradientSummary:
     depth: int
     gain_bound: float | None
     log10_gain_bound: float | None
+    max_abs_second: float | None = None
+    argmax_second: float | None = None
 
 
 def gradient_summary(f: Nonlinearity, x: Array, depth: int) -> GradientSummary:
-    """max|f'| on the range, where, f'(0), and max|f'|^depth: no chain of ``depth`` such factors exceeds it."""
-    peak, where = gradient_peak(f, x)
+    """max|f'| on the range, where, f'(0), and max|f'|^depth: no chain of ``depth`` such factors exceeds it;
+    and max|f''| on the range, where."""
+    top, where = gradient_peak(f, x)
     with np.errstate(all="ignore"):
         at_zero = float(f.grad(np.zeros(1))[0])
-    if peak is None:
+    if top is None:
         bound, log_bound = None, None
     else:
-        log_bound = depth * math.log10(peak) if peak > 0 else None
-        bound = finite(peak**depth) if log_bound is None or log_bound < 300 else None
-    return GradientSummary(peak, where, finite(at_zero), depth, bound, log_bound)
+        log_bound = depth * math.log10(top) if top > 0 else None
+        bound = finite(top**depth) if log_bound is None or log_bound < 300 else None
+    curvature, curvature_at = peak(f.second, x) if f.second is not None else (None, None)
+    return GradientSummary(top, where, finite(at_zero), depth, bound, log_bound, curvature, curvature_at)
 
 
 @dataclass(frozen=True)

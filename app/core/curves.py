@@ -18,12 +18,12 @@ from numpy.typing import NDArray
 
 from app.core import analysis
 from app.core import expressions as expr
-from app.core.evaluate import Method, evaluate, grid
+from app.core.evaluate import Method, grid, numeric_derivatives
 from app.core.expression_kinks import kink_points
 from app.core.expression_tree import ActivationCall, Variable
 from app.core.functions import Array
 from app.core.networks import Nonlinearity
-from app.core.registry import Activation, Params
+from app.core.registry import MAX_ORDER, Activation, Params
 
 # A derivative (or f) whose one-sided limits differ by less than this, relatively, is continuous there.
 JUMP_TOLERANCE = 1e-7
@@ -43,37 +43,67 @@ class Grid:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What is computed of each curve besides f: its derivative or not, and by which method."""
+    """What is computed of each curve besides f: its derivatives up to ``order``, and by which method."""
 
-    derivative: bool = True
+    order: int = 1
     method: Method = Method.analytic
 
     def __post_init__(self) -> None:
+        if not 0 <= self.order <= MAX_ORDER:
+            raise ValueError(f"order is 0 to {MAX_ORDER}")
         # Without a derivative the method changes nothing: one canonical value.
-        if not self.derivative:
+        if self.order == 0:
             object.__setattr__(self, "method", Method.analytic)
+
+    @property
+    def derivative(self) -> bool:
+        return self.order >= 1
+
+    @property
+    def cost(self) -> int:
+        """Work per point relative to f and f′: each derivative beyond the first costs about as much again."""
+        return max(1, self.order)
+
+    @classmethod
+    def asked(cls, derivative: bool | None, order: int | None, method: Method = Method.analytic) -> Evaluation:
+        """From the two ways of asking, each None when not given: ``derivative=false`` is ``order=0``.
+
+        Raise ValueError, naming both, when they disagree.
+        """
+        if order is None:
+            order = 0 if derivative is False else 1
+        elif derivative is not None and derivative != (order >= 1):
+            raise ValueError(
+                f"derivative={str(derivative).lower()} and order={order} disagree: derivative=false means "
+                "order=0 (f alone); give one of them"
+            )
+        return cls(order, method)
 
 
 @dataclass(frozen=True)
 class Kink:
-    """A point where f changes branch: f there, and f' taken there with its one-sided limits.
+    """A point where f changes branch: f and its derivatives taken there, and their one-sided limits.
 
-    ``dy_left``/``dy_right`` that differ from each other draw the derivative as a jump
-    (open circles at the limits, a filled dot at the value taken, ``dy``); ``y_left``/``y_right``
-    do the same for f itself where it is discontinuous (a step).
+    ``values[k]`` is the k-th derivative taken at ``x`` as PyTorch's autograd takes it (``values[0]``
+    is f itself). ``left[k]`` and ``right[k]``, when given, are its one-sided limits: where they
+    differ, a plot draws the k-th derivative as a jump (open circles at the limits, a filled dot at
+    the value taken).
     """
 
     x: float
-    y: float
-    dy: float | None = None
-    dy_left: float | None = None
-    dy_right: float | None = None
-    y_left: float | None = None
-    y_right: float | None = None
+    values: tuple[float, ...]
+    left: tuple[float | None, ...] = ()
+    right: tuple[float | None, ...] = ()
 
-    def limits(self, of: str) -> tuple[float, float] | None:
-        """The one-sided limits of f (``of="y"``) or f' (``"dy"``) if they are given and differ."""
-        left, right = (self.y_left, self.y_right) if of == "y" else (self.dy_left, self.dy_right)
+    def value(self, order: int) -> float | None:
+        """The ``order``-th derivative taken at x, if it was computed."""
+        return self.values[order] if order < len(self.values) else None
+
+    def limits(self, order: int) -> tuple[float, float] | None:
+        """The one-sided limits of the ``order``-th derivative if they are given and differ."""
+        if order >= min(len(self.left), len(self.right)):
+            return None
+        left, right = self.left[order], self.right[order]
         if left is None or right is None or left == right:
             return None
         return left, right
@@ -81,12 +111,22 @@ class Kink:
 
 @dataclass(frozen=True)
 class Values:
-    """f(x) and f'(x) of one curve, nan where a number is not finite, and how many such points."""
+    """f and its derivatives up to the order asked for, nan where a number is not finite, and how many such points.
 
-    y: Array
-    dy: Array
-    undefined: int = 0
-    undefined_dy: int = 0
+    ``orders[k]`` is the k-th derivative (``orders[0]`` is f); ``undefined[k]`` counts its nan points
+    (a registered function is finite everywhere: its counts are all 0).
+    """
+
+    orders: tuple[Array, ...]
+    undefined: tuple[int, ...]
+
+    @property
+    def y(self) -> Array:
+        return self.orders[0]
+
+    @property
+    def dy(self) -> Array:
+        return self.orders[1]
 
 
 def _beside(at: float) -> Array:
@@ -95,11 +135,18 @@ def _beside(at: float) -> Array:
     return np.array([at, at - step, at + step])
 
 
-def _jump(left: float, right: float) -> tuple[float, float] | tuple[None, None]:
-    """The one-sided limits if they differ by more than rounding."""
-    if abs(left - right) <= JUMP_TOLERANCE * max(1.0, abs(left), abs(right)):
-        return None, None
-    return left, right
+def _kink(at: float, orders: Sequence[Array]) -> Kink:
+    """The kink at ``at`` from each derivative at (at, just left, just right): a jump where the sides differ."""
+    taken: list[float] = []
+    left: list[float | None] = []
+    right: list[float | None] = []
+    for values in orders:
+        taken.append(float(values[0]))
+        lo, hi = float(values[1]), float(values[2])
+        jumps = abs(lo - hi) > JUMP_TOLERANCE * max(1.0, abs(lo), abs(hi))
+        left.append(lo if jumps else None)
+        right.append(hi if jumps else None)
+    return Kink(at, tuple(taken), tuple(left), tuple(right))
 
 
 @dataclass(frozen=True)
@@ -121,20 +168,25 @@ class FunctionCurve:
         return ["function", self.activation.name, self.params]
 
     def values(self, x: Array, how: Evaluation) -> Values:
-        y, dy = evaluate(self.activation, x, self.params, derivative=how.derivative, method=how.method)
-        return Values(y, dy if dy is not None else np.empty(0))
+        if how.method is Method.analytic:
+            orders = self.activation.derivatives(x, self.params, how.order)
+        else:
+
+            def f(t: Array) -> Array:
+                return self.activation.value(t, self.params)
+
+            orders = (f(x), *numeric_derivatives(f, x, how.order))
+        return Values(tuple(orders), (0,) * len(orders))
 
     def kinks(self, x_range: Grid) -> tuple[Kink, ...]:
-        """f and f' at every kink, with the one-sided limits of whichever of them jumps there."""
-        kinks = []
-        for at in self.activation.kink_points(self.params):
-            point = _beside(at)
-            y = self.activation.value(point, self.params)
-            dy = self.activation.grad(point, self.params)
-            dy_left, dy_right = _jump(float(dy[1]), float(dy[2]))
-            y_left, y_right = _jump(float(y[1]), float(y[2]))
-            kinks.append(Kink(at, float(y[0]), float(dy[0]), dy_left, dy_right, y_left, y_right))
-        return tuple(kinks)
+        """f and its derivatives at every kink, with the one-sided limits of each that jumps there.
+
+        Every order is computed, so that a plot marks the kinks on each of its panels.
+        """
+        return tuple(
+            _kink(at, self.activation.derivatives(_beside(at), self.params, MAX_ORDER))
+            for at in self.activation.kink_points(self.params)
+        )
 
     def nonlinearity(self) -> Nonlinearity:
         return analysis.bind(self.activation, self.params)
@@ -163,18 +215,18 @@ class ExpressionCurve:
         return ["expression", self.expression.text, self.label]
 
     def values(self, x: Array, how: Evaluation) -> Values:
-        curve = expr.evaluate(self.expression, x, how.method)
-        return Values(curve.y, curve.dy, curve.undefined, curve.undefined_dy)
+        # f' is always evaluated: its count of undefined points is part of every answer about an expression.
+        curve = expr.evaluate(self.expression, x, how.method, max(how.order, 1))
+        return Values(tuple(curve.orders[: how.order + 1]), tuple(curve.undefined_counts))
 
     def kinks(self, x_range: Grid) -> tuple[Kink, ...]:
-        """f and f' at each kink on the range, and the one-sided limits of f' where it jumps."""
+        """f and its derivatives at each kink on the range where f and f' are defined, with their jumps."""
         kinks = []
         for at in kink_points(self.expression.tree, x_range.x_min, x_range.x_max):
-            curve = expr.evaluate(self.expression, _beside(at))
-            if np.isnan(curve.y[0]) or np.isnan(curve.dy).any():
+            curve = expr.evaluate(self.expression, _beside(at), order=MAX_ORDER)
+            if np.isnan(curve.y).any() or np.isnan(curve.dy).any():
                 continue
-            dy_left, dy_right = _jump(float(curve.dy[1]), float(curve.dy[2]))
-            kinks.append(Kink(at, float(curve.y[0]), float(curve.dy[0]), dy_left, dy_right))
+            kinks.append(_kink(at, curve.orders))
         return tuple(kinks)
 
     def nonlinearity(self) -> Nonlinearity:
@@ -229,8 +281,8 @@ class CurveSet:
 def break_at_jumps(x: Array, values: list[Values]) -> tuple[Array, list[Values]]:
     """x and each curve's values with a midpoint added wherever some curve has a pole or jump between grid points.
 
-    The curve that jumps gets nan there, so its line breaks; the others get the mean of
-    their neighbours, which draws exactly the segment they had.
+    The curve that jumps gets nan there in every order, so its lines break; the others get the mean
+    of their neighbours, which draws exactly the segment they had. Each curve needs f and f'.
     """
     breaks = [set(expr.jumps(x, v.y, v.dy).tolist()) for v in values]
     where: NDArray[np.intp] = np.array(sorted(set().union(*breaks)), dtype=np.intp)
@@ -240,7 +292,8 @@ def break_at_jumps(x: Array, values: list[Values]) -> tuple[Array, list[Values]]
     result = []
     for v, own in zip(values, breaks, strict=True):
         gap = np.isin(where, list(own))
-        mid_y = np.where(gap, np.nan, (v.y[where] + v.y[where + 1]) / 2.0)
-        mid_dy = np.where(gap, np.nan, (v.dy[where] + v.dy[where + 1]) / 2.0)
-        result.append(Values(np.insert(v.y, where + 1, mid_y), np.insert(v.dy, where + 1, mid_dy)))
+        orders = tuple(
+            np.insert(a, where + 1, np.where(gap, np.nan, (a[where] + a[where + 1]) / 2.0)) for a in v.orders
+        )
+        result.append(Values(orders, v.undefined))
     return np.insert(x, where + 1, middle), result

@@ -30,6 +30,8 @@ class Nonlinearity:
     grad: ScalarFn
     # Relative cost of one evaluation: 1 for a registered function, its node count for an expression.
     weight: int = 1
+    # f'' as a function of x, where the analyses ask for it (the largest curvature on a range).
+    second: ScalarFn | None = None
 
 
 class Init(StrEnum):

@@ -35,7 +35,10 @@ _CATALOGUE = list(_METADATA.values())
 async def read_values(
     request: Request, activation: ActivationDep, query: Annotated[FunctionValuesQuery, Query()]
 ) -> Response:
-    """f(x) and f'(x) at `num` evenly spaced points from `x_min` to `x_max`.
+    """f(x) and its derivatives up to `order` (f'(x) by default) at `num` evenly spaced points from `x_min` to `x_max`.
+
+    `order=2` adds f''(x) as `d2y` and `order=3` f'''(x) as `d3y` (CSV columns and NPY fields of the
+    same names), with PyTorch's conventions at kinks; `order=0` (or `derivative=false`) gives f alone.
 
     The function's own parameters go in the query string by name
     (`?negative_slope=0.2`); unknown names are rejected. The answer carries an `ETag`
@@ -77,7 +80,7 @@ async def read_activation(activation: ActivationDep) -> Response:
 async def compute_values(
     request: Request, activation: ActivationDep, body: ValuesRequest, query: Annotated[PointsQuery, Query()]
 ) -> Response:
-    """f(x) and f'(x) at arbitrary points, with the function's parameters in the body."""
+    """f(x) and its derivatives up to `order` at arbitrary points, with the function's parameters in the body."""
     subject = function_set(activation, body.params, ("body", "params"))
     return await curves.point_values(request, subject, body.x, body.evaluation(), query)
 
@@ -91,7 +94,11 @@ async def compute_values(
 async def read_plot(
     request: Request, activation: ActivationDep, query: Annotated[FunctionPlotQuery, Query()]
 ) -> Response:
-    """PNG (default) or SVG of f titled with its name over f' titled "Derivative of ...", kinks marked."""
+    """PNG (default) or SVG of f titled with its name over f' titled "Derivative of ...", kinks marked.
+
+    `order=2` and `order=3` add panels titled "Second derivative of ..." and "Third derivative of ...";
+    `order=0` draws f alone.
+    """
     return await curves.plot(request, function_set(activation, query.function_params()), query)
 
 

@@ -26,9 +26,9 @@ router = APIRouter(route_class=ApiRoute)
     summary="Values and exact derivatives of several curves",
 )
 async def read_compare_values(request: Request, query: Annotated[CompareValuesQuery, Query()]) -> Response:
-    """Up to 8 functions or expressions on one x grid, with f'(x) each; undefined points are null.
+    """Up to 8 functions or expressions on one x grid, with their derivatives up to `order` (f'(x) by default).
 
-    CSV and NPY give the columns x, y1, dy1, y2, dy2, ... in the order of `f` (empty cells
+    CSV and NPY give the columns x, y1, dy1 (d2y1, d3y1), y2, dy2, ... in the order of `f` (empty cells
     in CSV and nan in NPY where a curve is undefined). The answer carries an `ETag` and may be
     cached; `If-None-Match` with it gets a 304.
     """
@@ -42,5 +42,5 @@ async def read_compare_values(request: Request, query: Annotated[CompareValuesQu
     summary="Overlay several curves and their derivatives",
 )
 async def read_compare_plot(request: Request, query: Annotated[ComparePlotQuery, Query()]) -> Response:
-    """PNG (default) or SVG of up to 8 curves over their derivatives, each with its colour and dash pattern."""
+    """PNG (default) or SVG of up to 8 curves and their derivatives up to `order`, a panel per order, one legend."""
     return await curves.plot(request, comparison_set(query), query)

@@ -26,11 +26,12 @@ router = APIRouter(route_class=ApiRoute)
     summary="Values and exact derivatives of an expression",
 )
 async def read_expression_values(request: Request, query: Annotated[ExpressionValuesQuery, Query()]) -> Response:
-    """f(x) and f'(x) of an expression at `num` evenly spaced points; undefined points are null.
+    """f(x) and its derivatives up to `order` (f'(x) by default) of an expression at `num` evenly spaced points.
 
     JSON echoes the normalised expression and counts the undefined points (`undefined`,
-    `undefined_dy`); CSV leaves their cells empty and NPY holds nan there. The answer carries
-    an `ETag` and may be cached; `If-None-Match` with it gets a 304.
+    `undefined_dy`, and `undefined_d2y`, `undefined_d3y` with `order`); CSV leaves their cells
+    empty and NPY holds nan there. The answer carries an `ETag` and may be cached;
+    `If-None-Match` with it gets a 304.
     """
     return await curves.values(request, expression_set(query.expr), query)
 
@@ -44,7 +45,7 @@ async def read_expression_values(request: Request, query: Annotated[ExpressionVa
 async def compute_expression_values(
     request: Request, body: ExpressionValuesRequest, query: Annotated[PointsQuery, Query()]
 ) -> Response:
-    """f(x) and f'(x) of an expression at arbitrary points; undefined points are null."""
+    """f(x) and its derivatives up to `order` of an expression at arbitrary points; undefined points are null."""
     subject = expression_set(body.expr, ("body", "expr"))
     return await curves.point_values(request, subject, body.x, body.evaluation(), query)
 
@@ -56,7 +57,7 @@ async def compute_expression_values(
     summary="Plot an expression and its derivative",
 )
 async def read_expression_plot(request: Request, query: Annotated[ExpressionPlotQuery, Query()]) -> Response:
-    """PNG (default) or SVG of the expression over its derivative; undefined points leave gaps."""
+    """PNG (default) or SVG of the expression over its derivatives up to `order`, a panel each; gaps where undefined."""
     return await curves.plot(request, expression_set(query.expr), query)
 
 
