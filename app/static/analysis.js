@@ -19,6 +19,8 @@ const ANALYSIS_GROUPS = [
   ["gradient", "Gradient", [
     ["max_abs", "largest |f′| on the range"],
     ["argmax", "at x ="],
+    ["max_abs_second", "largest |f″| on the range"],
+    ["argmax_second", "at x ="],
     ["at_zero", "f′(0)"],
     ["gain_bound", "largest gain through the layers"],
     ["depth", "layers"],

@@ -100,6 +100,15 @@ class Service {
   parameter(route, name) {
     return this.operation(route)?.parameters?.find((p) => p.name === name);
   }
+
+  // The largest value a route's integer parameter takes, from its schema (an optional one is
+  // spelled anyOf [integer, null]); undefined when the route does not declare the parameter.
+  maximum(route, name) {
+    const schema = this.parameter(route, name)?.schema;
+    if (!schema) return undefined;
+    const found = [schema, ...(schema.anyOf || []), ...(schema.oneOf || [])].find((s) => Number.isFinite(s.maximum));
+    return found ? found.maximum : Infinity;
+  }
 }
 
 // The service's description and its list of functions, asked for together.

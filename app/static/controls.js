@@ -1,8 +1,9 @@
-// The function panel: the formula and properties of the function, a control per parameter, and
-// the x range. Every control changes the state and then calls changed(soon), where soon asks for
-// a redraw after a pause (a slider being dragged) rather than at once.
+// The function panel: the formula and properties of the function, a control per parameter, the
+// x range and the highest derivative drawn. Every control changes the state and then calls
+// changed(soon), where soon asks for a redraw after a pause (a slider being dragged) rather than
+// at once.
 
-import { activation, setParam, setRange, state } from "./state.js";
+import { activation, setOrder, setParam, setRange, state } from "./state.js";
 import { $, formatNumber } from "./util.js";
 
 function niceStep(span) {
@@ -67,28 +68,82 @@ function paramControl(param, changed) {
   return wrap;
 }
 
-export function showFunction(changed) {
+// The smoothness k (f is k times continuously differentiable) as a tag: "C" with k as its
+// exponent (C⁰ is continuous, C^∞ infinitely differentiable), "discontinuous" below 0; null when
+// the server does not say.
+function smoothnessTag(smoothness) {
+  const li = document.createElement("li");
+  if (Number.isInteger(smoothness) && smoothness < 0) {
+    li.textContent = "discontinuous";
+    li.title = "f itself jumps somewhere";
+    return li;
+  }
+  const finite = Number.isInteger(smoothness);
+  if (!finite && smoothness !== "infinite") return null;
+  // One span, so that the tag's flex gap does not come between the C and its exponent.
+  const text = document.createElement("span");
+  const sup = document.createElement("sup");
+  sup.textContent = finite ? String(smoothness) : "∞";
+  text.append("C", sup);
+  li.append(text);
+  li.title = finite
+    ? `${smoothness} times continuously differentiable${smoothness === 0 ? " (continuous)" : ""}`
+    : "infinitely differentiable";
+  return li;
+}
+
+// A kink's one-sided conventions: f′ always, f″ and f‴ as well when the plot draws them.
+function kinkText(kink) {
+  const parts = [`f′ = ${kink.derivative}`];
+  const higher = [[2, "f″", kink.second_derivative], [3, "f‴", kink.third_derivative]];
+  for (const [order, name, value] of higher) {
+    if (state.order >= order && typeof value === "number") parts.push(`${name} = ${formatNumber(value)}`);
+  }
+  return `kink at ${kink.where}: ${parts.join(", ")}`;
+}
+
+// The formula and the property tags of the function; the smoothness, the vanishing f″ and the
+// note on higher derivatives (shown while f″ is drawn) come from newer servers and are left out
+// when absent.
+export function showProperties() {
   const info = activation();
   $("formula").textContent = `${info.label}: ${info.formula}`;
   const props = $("props");
   props.innerHTML = "";
   const p = info.properties;
   const [low, high] = p.output_range;
+  const smoothness = info.smoothness ?? p.smoothness;
+  const vanishes = info.second_derivative_vanishes ?? p.second_derivative_vanishes;
   const tags = [
     `range ${low === null ? "(−∞" : `[${formatNumber(low)}`}, ${high === null ? "∞)" : `${formatNumber(high)}]`}`,
     p.monotonic && "monotonic",
     p.smooth ? "smooth" : "not smooth",
+    smoothnessTag(smoothness),
+    vanishes === true && "f″ = 0 a.e.",
     p.zero_centred && "zero-centred",
     p.saturates_left && "saturates left",
     p.saturates_right && "saturates right",
     p.sparse && "sparse",
-    ...info.kinks.map((k) => `kink at ${k.where}: f′ = ${k.derivative}`),
+    ...info.kinks.map(kinkText),
   ].filter(Boolean);
-  for (const text of tags) {
-    const li = document.createElement("li");
-    li.textContent = text;
-    props.append(li);
+  for (const tag of tags) {
+    if (typeof tag === "string") {
+      const li = document.createElement("li");
+      li.textContent = tag;
+      props.append(li);
+    } else {
+      props.append(tag);
+    }
   }
+  const note = info.higher_derivatives_note ?? p.higher_derivatives_note;
+  const shown = typeof note === "string" && note !== "" && state.order >= 2;
+  $("props-note").textContent = shown ? note : "";
+  $("props-note").hidden = !shown;
+}
+
+export function showFunction(changed) {
+  const info = activation();
+  showProperties();
   const box = $("params");
   box.innerHTML = "";
   for (const param of info.params) box.append(paramControl(param, changed));
@@ -120,5 +175,25 @@ export function syncRangeInputs() {
   for (const name of ["x_min", "x_max"]) {
     $(name).value = state[name];
     $(`${name}-range`).value = state[name];
+  }
+}
+
+// The order control: radio buttons named "order" with values 0 to 3; those above what the server
+// draws are disabled. changed() is called once the state holds the new order.
+export function bindOrder(changed) {
+  for (const input of document.querySelectorAll('input[name="order"]')) {
+    input.disabled = Number(input.value) > state.maxOrder;
+    input.addEventListener("change", () => {
+      if (!input.checked) return;
+      setOrder(Number(input.value));
+      changed();
+    });
+  }
+  syncOrderInput();
+}
+
+function syncOrderInput() {
+  for (const input of document.querySelectorAll('input[name="order"]')) {
+    input.checked = Number(input.value) === state.order;
   }
 }

@@ -4,16 +4,17 @@
 //   main.js      wires the modules: the controls change the state, the views redraw from it
 //   api.js       the routes and every request to the service
 //   state.js     the state and its copy in the address
-//   controls.js  the function panel: formula, properties, parameters, x range
+//   controls.js  the function panel: formula, properties, parameters, x range, order
 //   plot.js      a plot with its downloads and curl command; the cursor on the main plot
 //   analysis.js  the analysis numbers
 //   util.js      small helpers
 
 import { AnalysisPanel } from "./analysis.js";
 import { ROUTES, connect } from "./api.js";
-import { bindRange, showFunction, syncRangeInputs } from "./controls.js";
+import { bindOrder, bindRange, showFunction, showProperties, syncRangeInputs } from "./controls.js";
 import { Cursor, PlotView, darkScheme } from "./plot.js";
 import {
+  MAX_ORDER,
   activation,
   addCurve,
   currentCurve,
@@ -26,22 +27,48 @@ import {
   saveHash,
   selectFunction,
   setCatalogue,
-  setDerivative,
   setExpression,
   setGrid,
   state,
 } from "./state.js";
 import { $, debounce, setError } from "./util.js";
 
+// What a plot of the given order shows besides f, for its description: whose is "its" or "their".
+function derivativesText(order, whose) {
+  const one = whose === "their" ? "derivatives" : "derivative";
+  return order > 0 ? ` and ${whose} ${[one, "first two derivatives", "first three derivatives"][order - 1]}` : "";
+}
+
+// The highest order the server draws and evaluates: 0 to 3 where the function's routes take
+// `order`, 1 where they only know derivative=true/false.
+function highestOrder(service) {
+  const routes = [ROUTES.plot, ROUTES.values].filter((route) => service.offers(route));
+  return Math.min(MAX_ORDER, ...routes.map((route) => service.maximum(route, "order") ?? 1));
+}
+
 // The page's views, made once the service has said what it offers; each redraws from the state.
 class Explorer {
   constructor(service) {
+    this.service = service;
     this.plot = new PlotView("plot", service);
     this.cursor = new Cursor(this.plot);
     this.analysis = new AnalysisPanel(service);
     this.expr = new PlotView("expr", service);
     this.compare = new PlotView("compare", service);
     this.refreshSoon = debounce(() => this.refresh(), 140);
+  }
+
+  // The order as a route takes it: order=0..3, or on a server without it derivative=false for
+  // order 0 (and nothing, the default f and f′, otherwise). With the order actually asked for.
+  orderOf(route) {
+    const most = this.service.maximum(route, "order");
+    if (most !== undefined) {
+      const order = Math.min(state.order, most);
+      return { order, pairs: [["order", order]] };
+    }
+    const order = Math.min(state.order, 1);
+    const takesFlag = Boolean(this.service.parameter(route, "derivative"));
+    return { order: takesFlag ? order : 1, pairs: takesFlag && order === 0 ? [["derivative", false]] : [] };
   }
 
   // The function: its plot, the values under the cursor and the analysis.
@@ -53,20 +80,21 @@ class Explorer {
       return;
     }
     const extra = paramsText();
+    const { order, pairs: orderPairs } = this.orderOf(ROUTES.plot);
+    const what = `${info.label}${extra ? ` (${extra})` : ""}${derivativesText(order, "its")}`;
     const params = { name: state.fn };
     this.plot.show({
       plot: ROUTES.plot,
       values: ROUTES.values,
       params,
-      pairs: [...paramPairs(), ...rangePairs()],
-      imagePairs: [
-        ["derivative", state.derivative],
-        ["grid", state.grid],
-      ],
+      pairs: [...paramPairs(), ...rangePairs(), ...orderPairs],
+      imagePairs: [["grid", state.grid]],
+      panels: order + 1,
       name: state.fn,
-      alt: `${info.label}${extra ? ` (${extra})` : ""} and its derivative for x from ${state.x_min} to ${state.x_max}`,
+      alt: `${what} for x from ${state.x_min} to ${state.x_max}`,
     });
-    this.cursor.load(params, [...paramPairs(), ...rangePairs()]);
+    const values = this.orderOf(ROUTES.values);
+    this.cursor.load(params, [...paramPairs(), ...rangePairs(), ...values.pairs], values.order);
     this.analysis.load(params, paramPairs(), rangePairs());
     saveHash();
   }
@@ -74,13 +102,15 @@ class Explorer {
   showExpression() {
     const text = state.expr.trim();
     if (!text) return;
+    const { order, pairs: orderPairs } = this.orderOf(ROUTES.expressionPlot);
     this.expr.show({
       plot: ROUTES.expressionPlot,
       values: ROUTES.expressionValues,
-      pairs: [["expr", text], ...rangePairs()],
+      pairs: [["expr", text], ...rangePairs(), ...orderPairs],
       imagePairs: [["grid", state.grid]],
+      panels: order + 1,
       name: "expression",
-      alt: `f(x) = ${text} and its derivative`,
+      alt: `f(x) = ${text}${derivativesText(order, "its")}`,
     });
     saveHash();
   }
@@ -125,17 +155,19 @@ class Explorer {
     const pairs = [];
     for (const curve of state.curves) pairs.push(["f", curve.f]);
     for (const curve of state.curves) pairs.push(["label", curve.label]);
+    const { order, pairs: orderPairs } = this.orderOf(ROUTES.comparePlot);
     this.compare.show({
       plot: ROUTES.comparePlot,
       values: ROUTES.compareValues,
-      pairs: [...pairs, ...rangePairs()],
+      pairs: [...pairs, ...rangePairs(), ...orderPairs],
       imagePairs: [["grid", state.grid]],
+      panels: order + 1,
       name: "comparison",
-      alt: `Comparison of ${state.curves.map((c) => c.label).join(", ")} and their derivatives`,
+      alt: `Comparison of ${state.curves.map((c) => c.label).join(", ")}${derivativesText(order, "their")}`,
     });
   }
 
-  // Everything drawn, for changes every plot shows (grid, colour scheme, size).
+  // Everything drawn, for changes every plot shows (order, grid, colour scheme, size).
   refreshAll() {
     this.refresh();
     if (state.expr.trim() && !$("expr-figure").hidden) this.showExpression();
@@ -151,7 +183,7 @@ async function start() {
     setError($("plot-error"), `The service could not be reached: ${error.message}`);
     return;
   }
-  setCatalogue(functions, service.parameter(ROUTES.compareValues, "f")?.schema?.maxItems);
+  setCatalogue(functions, service.parameter(ROUTES.compareValues, "f")?.schema?.maxItems, highestOrder(service));
 
   const select = $("fn");
   const compareSelect = $("compare-fn");
@@ -164,7 +196,6 @@ async function start() {
   loadHash();
   select.value = state.fn;
   select.disabled = false;
-  $("derivative").checked = state.derivative;
   $("grid").checked = state.grid;
   $("expr").value = state.expr;
   syncRangeInputs();
@@ -193,9 +224,9 @@ async function start() {
   });
   bindRange("x_min", changed);
   bindRange("x_max", changed);
-  $("derivative").addEventListener("change", (event) => {
-    setDerivative(event.target.checked);
-    explorer.refresh();
+  bindOrder(() => {
+    showProperties();
+    explorer.refreshAll();
   });
   $("grid").addEventListener("change", (event) => {
     setGrid(event.target.checked);

@@ -1,5 +1,6 @@
 // A plot with its downloads and curl command, and the main plot's cursor. The picture is the
-// API's SVG; a server without the plot endpoint still gets the CSV download and a note instead.
+// API's SVG, one panel per order (f, f′, f″, f‴ stacked); a server without the plot endpoint still
+// gets the CSV download and a note instead.
 
 import { ROUTES, isAbort, request, url } from "./api.js";
 import { $, formatNumber, setError } from "./util.js";
@@ -10,8 +11,17 @@ const CURSOR_POINTS = 801;
 export const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
 
 // The id app/render gives the background rectangle of the top (f) panel in every SVG it draws:
-// app.render.PLOT_AREA_ID. Its left and right edges are x_min and x_max.
+// app.render.PLOT_AREA_ID. Its left and right edges are x_min and x_max, at every order.
 const PLOT_AREA_ID = "plot-area";
+// The cursor's readout of each derivative: its key in the values JSON, the order that brings it,
+// the id of its <span> (hidden below that order) and of its <output>. f(x) is always shown.
+const DERIVATIVES = [
+  ["dy", 1, "readout-dy", "at-dy"],
+  ["d2y", 2, "readout-d2y", "at-d2y"],
+  ["d3y", 3, "readout-d3y", "at-d3y"],
+];
+// A value smaller than this share of its series' largest |value| is rounding noise: it reads 0.
+const NOISE = 1e-9;
 
 function theme() {
   return darkScheme.matches ? "dark" : "light";
@@ -21,16 +31,61 @@ function shellQuote(text) {
   return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
+function pathNumbers(path) {
+  return (path.getAttribute("d").match(/-?[\d.]+(e-?\d+)?/g) || []).map(Number);
+}
+
 function svgGeometry(text) {
-  // The x axis runs from x_min to x_max between the left and right edges of the plot area.
+  // The x axis runs from x_min to x_max between the left and right edges of the plot area, and
+  // the panels below have the same edges (the renderer stacks them on one x axis). top is where
+  // the top panel's plotting area starts, under its title; bottom where the lowest panel's ends,
+  // above its tick labels: the lowest of the rectangles (the panels' backgrounds) with those edges.
   const doc = new DOMParser().parseFromString(text, "image/svg+xml");
   const root = doc.documentElement;
   const viewBox = (root.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number);
   const box = doc.querySelector(`[id="${PLOT_AREA_ID}"] path`);
   if (viewBox.length !== 4 || !box) return null;
-  const xs = (box.getAttribute("d").match(/-?[\d.]+(e-?\d+)?/g) || []).map(Number).filter((_, i) => i % 2 === 0);
-  if (!xs.length || !(viewBox[2] > 0)) return null;
-  return { left: Math.min(...xs) / viewBox[2], right: Math.max(...xs) / viewBox[2] };
+  const numbers = pathNumbers(box);
+  const xs = numbers.filter((_, i) => i % 2 === 0);
+  const ys = numbers.filter((_, i) => i % 2 === 1);
+  if (!xs.length || !ys.length || !(viewBox[2] > 0) || !(viewBox[3] > 0)) return null;
+  const [left, right] = [Math.min(...xs), Math.max(...xs)];
+  let bottom = Math.max(...ys);
+  for (const path of doc.querySelectorAll("path")) {
+    const d = path.getAttribute("d") || "";
+    if (!/z\s*$/i.test(d)) continue;
+    const corners = pathNumbers(path);
+    if (corners.length !== 8) continue;
+    const cx = corners.filter((_, i) => i % 2 === 0);
+    if (Math.abs(Math.min(...cx) - left) < 0.01 && Math.abs(Math.max(...cx) - right) < 0.01) {
+      bottom = Math.max(bottom, ...corners.filter((_, i) => i % 2 === 1));
+    }
+  }
+  return {
+    left: (left - viewBox[0]) / viewBox[2],
+    right: (right - viewBox[0]) / viewBox[2],
+    top: (Math.min(...ys) - viewBox[1]) / viewBox[3],
+    bottom: (bottom - viewBox[1]) / viewBox[3],
+  };
+}
+
+// The picture's size for `panels` stacked panels (f and its derivatives): as wide as there is
+// room for, within what reads well, and taller the more panels there are, though not so tall that
+// the readout under it leaves a 900-pixel-high window.
+function plotSize(available, panels = 2) {
+  const width = Math.round(Math.min(960, Math.max(320, available)));
+  const [aspect, low, high] = { 3: [0.74, 420, 660], 4: [0.8, 500, 700] }[panels] || [0.66, 320, 620];
+  return { width, height: Math.round(Math.min(high, Math.max(low, width * aspect))) };
+}
+
+function clean(value, scale) {
+  return typeof value === "number" && Math.abs(value) < NOISE * scale ? 0 : value;
+}
+
+function largest(series) {
+  let most = 0;
+  for (const v of series) if (Number.isFinite(v)) most = Math.max(most, Math.abs(v));
+  return most;
 }
 
 export class PlotView {
@@ -69,14 +124,13 @@ export class PlotView {
     this.actions.append(this.pre);
   }
 
-  size() {
-    const available = this.figure.clientWidth || this.figure.parentElement.clientWidth;
-    const width = Math.round(Math.min(960, Math.max(320, available)));
-    return { width, height: Math.round(Math.min(620, Math.max(320, width * 0.66))) };
+  size(panels) {
+    return plotSize(this.figure.clientWidth || this.figure.parentElement.clientWidth, panels);
   }
 
-  // spec: {plot, values, params, pairs, imagePairs, name, alt}: the plot and values routes (from
-  // ROUTES) with the params that fill them in, the query pairs both take and those only the image takes.
+  // spec: {plot, values, params, pairs, imagePairs, panels, name, alt}: the plot and values routes
+  // (from ROUTES) with the params that fill them in, the query pairs both take (the order among
+  // them) and those only the image takes, and how many panels the picture stacks.
   async show(spec) {
     if (this.controller) this.controller.abort();
     const controller = new AbortController();
@@ -84,7 +138,7 @@ export class PlotView {
     this.figure.hidden = false;
     this.actions.hidden = false;
     this.figure.setAttribute("aria-busy", "true");
-    const { width, height } = this.size();
+    const { width, height } = this.size(spec.panels);
     const image = [...spec.pairs, ...spec.imagePairs, ["theme", theme()], ["width", width], ["height", height]];
     const hasPlot = this.service.offers(spec.plot);
     this.describe(spec, hasPlot);
@@ -113,7 +167,7 @@ export class PlotView {
   }
 
   describe(spec, hasPlot) {
-    const { width, height } = this.size();
+    const { width, height } = this.size(spec.panels);
     const image = [...spec.pairs, ...spec.imagePairs, ["theme", theme()], ["width", width], ["height", height]];
     const png = url(spec.plot, spec.params, [...image, ["scale", 2], ["format", "png"]]);
     const svg = url(spec.plot, spec.params, [...image, ["format", "svg"]]);
@@ -150,8 +204,10 @@ export class PlotView {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The cursor on the main plot: f(x) and f′(x) at one of CURSOR_POINTS points of the range, moved
-// by the pointer or the arrow keys and drawn as a line where the plot's geometry puts it.
+// The cursor on the main plot: f(x) and its derivatives up to the order drawn, at one of
+// CURSOR_POINTS points of the range, moved by the pointer or the arrow keys and drawn as a line
+// from the top of the top panel's plotting area to the foot of the lowest's, where the plot's
+// geometry puts it.
 
 export class Cursor {
   constructor(view) {
@@ -159,8 +215,10 @@ export class Cursor {
     this.line = $("cursor");
     this.index = -1;
     this.x = [];
-    this.y = [];
-    this.dy = [];
+    // The values by key (y, dy, d2y, d3y) and the largest |value| of each, for the noise rule.
+    this.series = {};
+    this.scales = {};
+    this.order = 1;
     this.controller = null;
     const figure = view.figure;
     figure.addEventListener("pointermove", (event) => this.point(event));
@@ -169,18 +227,30 @@ export class Cursor {
     // Read the values aloud while the keyboard moves the cursor, not on every pointer move.
     figure.addEventListener("focus", () => $("readout").setAttribute("aria-live", "polite"));
     figure.addEventListener("blur", () => $("readout").setAttribute("aria-live", "off"));
+    // The line is placed in pixels of the picture, which a narrower window shrinks.
+    // A new picture may put the plotting area elsewhere (wider tick labels, another order).
+    new ResizeObserver(() => this.place()).observe(view.img);
+    view.img.addEventListener("load", () => this.place());
   }
 
-  // The values of the function named in params (see ROUTES.values) with the query pairs given.
-  async load(params, pairs) {
+  // The values of the function named in params (see ROUTES.values) with the query pairs given
+  // (the order among them); order: the highest derivative they bring, shown in the readout.
+  async load(params, pairs, order = 1) {
     if (this.controller) this.controller.abort();
     const controller = new AbortController();
     this.controller = controller;
+    this.order = order;
+    this.showReadoutFields();
     try {
       const data = await request(url(ROUTES.values, params, [...pairs, ["num", CURSOR_POINTS]]), controller.signal);
       this.x = data.x;
-      this.y = data.y;
-      this.dy = data.dy || [];
+      this.series = {};
+      this.scales = {};
+      for (const key of ["y", ...DERIVATIVES.map(([k]) => k)]) {
+        if (!Array.isArray(data[key])) continue;
+        this.series[key] = data[key];
+        this.scales[key] = largest(data[key]);
+      }
       if (this.index < 0 || this.index >= data.x.length) this.index = this.nearestIndex(0);
       this.show();
     } catch (error) {
@@ -191,6 +261,10 @@ export class Cursor {
     }
   }
 
+  showReadoutFields() {
+    for (const [, order, span] of DERIVATIVES) $(span).hidden = order > this.order;
+  }
+
   nearestIndex(x) {
     const n = this.x.length;
     if (!n) return -1;
@@ -198,24 +272,41 @@ export class Cursor {
     return Math.min(n - 1, Math.max(0, Math.round(t * (n - 1))));
   }
 
+  value(key, i) {
+    const series = this.series[key];
+    if (!series) return "–";
+    return formatNumber(clean(series[i], this.scales[key]));
+  }
+
   show() {
     const i = this.index;
+    const outputs = ["at-x", "at-y", ...DERIVATIVES.map(([, , , id]) => id)];
     if (!this.x.length || i < 0) {
       this.line.hidden = true;
-      for (const id of ["at-x", "at-y", "at-dy"]) $(id).textContent = "–";
+      for (const id of outputs) $(id).textContent = "–";
       return;
     }
     $("at-x").textContent = formatNumber(this.x[i]);
-    $("at-y").textContent = formatNumber(this.y[i]);
-    $("at-dy").textContent = formatNumber(this.dy[i]);
+    $("at-y").textContent = this.value("y", i);
+    for (const [key, , , id] of DERIVATIVES) $(id).textContent = this.value(key, i);
+    this.place();
+  }
+
+  // The line at the cursor's x, in the picture's pixels: the image may be narrower than its figure.
+  place() {
     const geometry = this.view.geometry;
-    if (!geometry) {
+    const img = this.view.img;
+    const n = this.x.length;
+    if (!geometry || n < 2 || this.index < 0 || !img.offsetWidth) {
       this.line.hidden = true;
       return;
     }
-    const n = this.x.length;
-    const t = i / (n - 1);
-    this.line.style.left = `${(geometry.left + t * (geometry.right - geometry.left)) * 100}%`;
+    const t = this.index / (n - 1);
+    const left = img.offsetLeft + (geometry.left + t * (geometry.right - geometry.left)) * img.offsetWidth;
+    this.line.style.left = `${left}px`;
+    this.line.style.top = `${img.offsetTop + geometry.top * img.offsetHeight}px`;
+    this.line.style.height = `${(geometry.bottom - geometry.top) * img.offsetHeight}px`;
+    this.line.style.bottom = "auto";
     this.line.hidden = false;
   }
 

@@ -1,31 +1,38 @@
-// The explorer's state: the function and its parameters, the x range, the drawing options, the
-// expression and the compared curves, with the catalogue they refer to. Read `state` freely;
-// change it only through the functions below. The address keeps it
-// (#fn=elu&alpha=0.5&x_min=-3...), so that a view can be shared.
+// The explorer's state: the function and its parameters, the x range, the drawing options (the
+// highest derivative drawn and the grid), the expression and the compared curves, with the
+// catalogue they refer to. Read `state` freely; change it only through the functions below. The
+// address keeps it (#fn=elu&alpha=0.5&x_min=-3&order=2...), so that a view can be shared.
 
 import { query } from "./util.js";
 
 const MAX_CURVES = 8;
+// The highest derivative the API draws (order=0..3: f alone, then f′, f″ and f‴ as well).
+export const MAX_ORDER = 3;
+const DEFAULT_ORDER = 1;
 
 export const state = {
   fn: "relu",
   params: {},
   x_min: -5,
   x_max: 5,
-  derivative: true,
+  // The highest derivative drawn and read under the cursor: 0 is f alone, 1 adds f′, 2 f″, 3 f‴.
+  order: DEFAULT_ORDER,
   grid: true,
   expr: "",
   curves: [],
-  // From the service: every function by name, and how many curves one comparison may hold.
+  // From the service: every function by name, how many curves one comparison may hold and the
+  // highest order its plots draw (1 for a server that only knows derivative=true/false).
   catalogue: new Map(),
   maxCurves: MAX_CURVES,
+  maxOrder: MAX_ORDER,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Changes
 
-export function setCatalogue(functions, maxCurves) {
+export function setCatalogue(functions, maxCurves, maxOrder) {
   if (Number.isInteger(maxCurves)) state.maxCurves = maxCurves;
+  if (Number.isInteger(maxOrder)) state.maxOrder = Math.max(0, Math.min(MAX_ORDER, maxOrder));
   for (const info of functions) state.catalogue.set(info.name, info);
 }
 
@@ -48,8 +55,9 @@ export function setRange(name, value) {
   state[name] = value;
 }
 
-export function setDerivative(on) {
-  state.derivative = on;
+// order: 0 to state.maxOrder; anything else is brought into that range.
+export function setOrder(order) {
+  state.order = Number.isInteger(order) ? Math.max(0, Math.min(state.maxOrder, order)) : DEFAULT_ORDER;
 }
 
 export function setGrid(on) {
@@ -115,7 +123,7 @@ export function saveHash() {
   const pairs = [["fn", state.fn], ...paramPairs()];
   if (state.x_min !== -5) pairs.push(["x_min", state.x_min]);
   if (state.x_max !== 5) pairs.push(["x_max", state.x_max]);
-  if (!state.derivative) pairs.push(["derivative", false]);
+  if (state.order !== DEFAULT_ORDER) pairs.push(["order", state.order]);
   if (!state.grid) pairs.push(["grid", false]);
   if (state.expr.trim()) pairs.push(["expr", state.expr.trim()]);
   for (const curve of state.curves) pairs.push(["f", curve.f]);
@@ -131,7 +139,10 @@ export function loadHash() {
     const value = Number(search.get(name));
     if (search.has(name) && Number.isFinite(value)) state[name] = value;
   }
-  state.derivative = search.get("derivative") !== "false";
+  // order=0..3; an address written before the order existed says derivative=false for order 0.
+  const order = search.get("order");
+  if (order !== null && /^\d+$/.test(order)) setOrder(Number(order));
+  else setOrder(search.get("derivative") === "false" ? 0 : DEFAULT_ORDER);
   state.grid = search.get("grid") !== "false";
   state.expr = search.get("expr") || "";
   for (const param of activation().params) {

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app.core.curves import MAX_ORDER
 from app.render import PLOT_AREA_ID
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
@@ -80,6 +81,14 @@ def test_every_route_the_explorer_names_is_in_the_openapi_document(client: TestC
 def test_the_explorer_finds_the_plot_area_by_the_id_the_renderer_gives_it() -> None:
     assert f'const PLOT_AREA_ID = "{PLOT_AREA_ID}";' in _modules()["plot.js"]
     assert "axes_1" not in "".join(_modules().values())
+
+
+def test_the_order_control_offers_every_order_the_api_draws(client: TestClient) -> None:
+    html = client.get("/").text
+    radios = re.findall(r'<input type="radio" name="order" id="order-(\d+)" value="(\d+)"', html)
+    assert radios == [(str(order), str(order)) for order in range(MAX_ORDER + 1)]
+    assert 'id="derivative"' not in html, "the order control replaced the derivative checkbox"
+    assert f"export const MAX_ORDER = {MAX_ORDER};" in _modules()["state.js"]
 
 
 def test_page_loads_nothing_from_other_hosts(client: TestClient) -> None:
