@@ -2,13 +2,16 @@
 
 Entry points (plain numpy arrays in, encoded :class:`Image` out, thread-safe):
 
-- :func:`render_function`: f over f' ("ReLU" / "Derivative of ReLU"), kinks marked;
-- :func:`render_overlay`: up to eight :class:`Curve` s with a legend, colours and dash patterns;
+- :func:`render_function`: f over its derivatives, one panel per order up to the third ("ReLU",
+  "Derivative of ReLU", "Second derivative of ReLU", "Third derivative of ReLU"), kinks marked
+  on every panel;
+- :func:`render_overlay`: up to eight :class:`Curve` s with a legend, colours and dash patterns,
+  one panel per order as well ("Derivatives", "Second derivatives", "Third derivatives");
 - :func:`render_lines`: a single-panel chart of :class:`Line` s, optionally log y;
 - :class:`Shade` (shaded x-intervals) and :class:`Marks` (e.g. zeros) add legend entries.
 
-In every SVG the top panel's plotting area is the element with id :data:`PLOT_AREA_ID`
-(inside the group :data:`TOP_AXES_ID`): its left and right edges are the x limits.
+In every SVG the top panel's plotting area (f's, however many panels) is the element with id
+:data:`PLOT_AREA_ID` (inside the group :data:`TOP_AXES_ID`): its left and right edges are the x limits.
 """
 
 from app.core.curves import Kink

@@ -13,6 +13,7 @@ rectangle, whose left and right edges are the x limits. matplotlib's own ids (``
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import threading
@@ -97,22 +98,79 @@ class Panel:
     xlabel: str = ""
 
 
+# Every panel is at least this many lines of tick labels tall, if need be by shrinking the font.
+MIN_PANEL_LINES = 2.0
+
+
 class Sizes:
-    """Font sizes and paddings for one figure size, in points and CSS pixels."""
+    """Font sizes and paddings for one figure size and panel count, in points and CSS pixels.
+
+    The font starts from :func:`font_size` and shrinks, down to ``MIN_FONT``, until ``panels``
+    stacked panels of at least ``MIN_PANEL_LINES`` lines fit the height with their titles and
+    tick labels. If even the smallest font leaves no such room, the x axis label goes
+    (``xlabel`` is false) and panels are as tall as what is left: a panel then shows fewer y
+    ticks (see :func:`place_axes`), down to one, but no text is ever clipped or overlaps.
+    """
 
     def __init__(self, options: ImageOptions, panels: int) -> None:
-        self.font = font_size(options.width, options.height, panels)
-        self.title_font = self.font * 1.1
-        self.px = pt_to_px(self.font)
+        font = font_size(options.width, options.height, panels)
+        # Every length of the layout is proportional to the font: the height needed per point.
+        fits = options.height / _Lengths(1.0).needed(panels, xlabel=True)
+        self.xlabel = True
+        if fits < font:
+            font = max(MIN_FONT, fits)
+            self.xlabel = _Lengths(font).needed(panels, xlabel=True) <= options.height
+        lengths = _Lengths(font)
+        self.font = font
+        self.title_font = lengths.title_font
+        self.px = lengths.px
+        self.title_px = lengths.title_px
+        self.pad = lengths.pad
+        self.tick_length = lengths.tick_length
+        self.tick_pad = lengths.tick_pad
+        self.label_pad = lengths.label_pad
+        self.title_pad = lengths.title_pad
+        self.line = lengths.line
+        self.tick_room = lengths.tick_room
+        self.label_room = lengths.label_room
+        self.top = lengths.top
+        self.gap = lengths.gap
+        self.line_width = max(1.0, font / 5.0)
+        # Thin lines (spines, ticks, zero lines, grid) thicken on large figures only.
+        self.thin = 0.8 * max(1.0, font / 10.0)
+
+    def bottom(self, xlabel: bool) -> float:
+        """The margin under the lowest panel: its x tick labels and, if any, the x axis label."""
+        return _Lengths(self.font).bottom(xlabel)
+
+
+class _Lengths:
+    """The layout's lengths at one font size: points where named so, else CSS pixels."""
+
+    def __init__(self, font: float) -> None:
+        self.title_font = font * 1.1
+        self.px = pt_to_px(font)
         self.title_px = pt_to_px(self.title_font)
         self.pad = 0.6 * self.px
-        self.tick_length = 0.35 * self.font  # points
-        self.tick_pad = 0.3 * self.font  # points
-        self.label_pad = 0.25 * self.font  # points
-        self.title_pad = 0.45 * self.font  # points
-        self.line_width = max(1.0, self.font / 5.0)
-        # Thin lines (spines, ticks, zero lines, grid) thicken on large figures only.
-        self.thin = 0.8 * max(1.0, self.font / 10.0)
+        self.tick_length = 0.35 * font  # points
+        self.tick_pad = 0.3 * font  # points
+        self.label_pad = 0.25 * font  # points
+        self.title_pad = 0.45 * font  # points
+        # The height of a line of tick labels, a little more than matplotlib's text box.
+        self.line = 1.25 * self.px
+        self.tick_room = pt_to_px(self.tick_length + self.tick_pad)
+        self.label_room = self.line + pt_to_px(self.label_pad)
+        # Above the top panel: its title. Between panels: the lower one's title, and under the
+        # upper one its x tick marks and the overhang of its lowest y tick label.
+        self.top = self.pad + 1.3 * self.title_px + pt_to_px(self.title_pad)
+        self.gap = self.top + 0.5 * self.pad
+
+    def bottom(self, xlabel: bool) -> float:
+        return self.pad + self.tick_room + self.line + (self.label_room if xlabel else 0.0)
+
+    def needed(self, panels: int, *, xlabel: bool) -> float:
+        """The figure height that gives ``panels`` panels of ``MIN_PANEL_LINES`` lines each."""
+        return self.top + self.bottom(xlabel) + (panels - 1) * self.gap + panels * MIN_PANEL_LINES * self.line
 
 
 def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tuple[Figure, list[Axes], Sizes]:
@@ -226,9 +284,11 @@ def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool, log_y: boo
 
 
 def label_axes(ax: Axes, panel: Panel, palette: Palette, sizes: Sizes) -> None:
+    """Title and axis labels; the x axis label only where the figure has room for it."""
     ax.set_title(panel.title, fontsize=sizes.title_font, color=palette.foreground, pad=sizes.title_pad, y=1.0)
     ax.set_ylabel(panel.ylabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
-    ax.set_xlabel(panel.xlabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
+    xlabel = panel.xlabel if sizes.xlabel else ""
+    ax.set_xlabel(xlabel, fontsize=sizes.font, color=palette.foreground, labelpad=sizes.label_pad)
 
 
 def draw_zero_lines(ax: Axes) -> None:
@@ -243,13 +303,32 @@ def draw_zero_lines(ax: Axes) -> None:
 
 
 def _y_ticks(ax: Axes, panel_h: float, sizes: Sizes) -> tuple[list[float], list[str]]:
+    """Round y ticks, as many as the panel's height holds with a line of room for each label.
+
+    Where even two labels would touch, the one nearest the middle is kept; in a short panel
+    it may stand out of the panel by less than half a line, into the margin or the gap
+    between panels that holds no other y tick labels.
+    """
     low, high = sorted(ax.get_ylim())
+    log = ax.get_yscale() == "log"
     bins = int(np.clip(panel_h // (2.2 * sizes.px), 1, 8))
-    if ax.get_yscale() == "log":
-        values = log_ticks(low, high, bins + 1)
-        return values, log_labels(values)
-    values = linear_ticks(low, high, bins)
-    return values, compact_labels(values)
+
+    def position(value: float) -> float:
+        """Pixels from the bottom of the panel."""
+        if log:
+            return float(np.log10(value / low) / np.log10(high / low) * panel_h)
+        return (value - low) / (high - low) * panel_h
+
+    while True:
+        values = log_ticks(low, high, bins + 1) if log else linear_ticks(low, high, bins)
+        spacing = min((position(b) - position(a) for a, b in itertools.pairwise(values)), default=np.inf)
+        if spacing >= sizes.line:
+            break
+        if bins == 1:
+            values = [min(values, key=lambda v: abs(position(v) - panel_h / 2.0))]
+            break
+        bins -= 1
+    return values, (log_labels(values) if log else compact_labels(values))
 
 
 def _x_ticks(ax: Axes, width: float, sizes: Sizes) -> tuple[list[float], list[str]]:
@@ -276,28 +355,33 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     """Set every axes' position from font sizes and the tick labels it will show.
 
     Tick labels are computed from the locators and formatters without drawing, so the
-    margins fit them exactly at any figure size; this replaces ``tight_layout``.
+    margins fit them exactly at any figure size; this replaces ``tight_layout``. Panels are
+    stacked with the same height, each with its title in the gap above it; only the lowest
+    shows x tick labels. The y axis labels are aligned in one column left of every panel's
+    tick labels, and titles stay over their axes and the tick marks beside them, so no text
+    of one panel can reach another's.
     """
     w, h = float(options.width), float(options.height)
     px = sizes.px
-    line = 1.25 * px
-    title_line = 1.3 * sizes.title_px
-    tick_room = pt_to_px(sizes.tick_length + sizes.tick_pad)
-    label_room = line + pt_to_px(sizes.label_pad)
-    top = sizes.pad + title_line + pt_to_px(sizes.title_pad)
-    bottom = sizes.pad + tick_room + line + (label_room if axes[-1].get_xlabel() else 0.0)
-    gap = top + 0.5 * sizes.pad
-    panel_h = (h - top - bottom - gap * (len(axes) - 1)) / len(axes)
-    panel_h = max(panel_h, 1.0)
+    count = len(axes)
+    bottom = sizes.bottom(bool(axes[-1].get_xlabel()))
+    panel_h = max((h - sizes.top - bottom - sizes.gap * (count - 1)) / count, 1.0)
     # Vertical positions first: the y tick labels depend on the axes' height, not width.
     lefts = []
     for index, ax in enumerate(axes):
-        y0 = bottom + (len(axes) - 1 - index) * (panel_h + gap)
+        y0 = bottom + (count - 1 - index) * (panel_h + sizes.gap)
         ax.set_position((0.2, y0 / h, 0.6, panel_h / h))
         values, labels = _y_ticks(ax, panel_h, sizes)
         _fix_ticks(ax.yaxis, values, labels)
         lefts.append(max((text_width(label, sizes.font) for label in labels), default=0.0))
-    left = sizes.pad + label_room + max(lefts) + tick_room
+    # A y axis label is centred on its panel: it may reach as far as half the gap towards
+    # the next panel's label (or the figure's edge) on either side, no further.
+    room = panel_h + min(sizes.gap, 2.0 * sizes.top, 2.0 * bottom) - sizes.pad
+    for ax in axes:
+        _fit_ylabel(ax, room, sizes)
+    has_ylabel = any(ax.get_ylabel() for ax in axes)
+    widest = max(lefts)
+    left = sizes.pad + (sizes.label_room if has_ylabel else 0.0) + widest + sizes.tick_room
     right = sizes.pad
     values, labels = _x_ticks(axes[-1], max(w - left - 2.0 * right, 1.0), sizes)
     for ax in axes:
@@ -309,13 +393,23 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     width = max(w - left - right, 1.0)
     # Axis labels go where the layout reserved room for them, so matplotlib need not measure
     # the tick labels at draw time to place them.
-    for ax, widest in zip(axes, lefts, strict=True):
+    for ax in axes:
         position = ax.get_position()
         ax.set_position((left / w, position.y0, width / w, position.height))
-        ax.yaxis.set_label_coords(-(tick_room + widest + pt_to_px(sizes.label_pad)) / width, 0.5)
-        ax.xaxis.set_label_coords(0.5, -(tick_room + line + pt_to_px(sizes.label_pad)) / panel_h)
-        centre = left + width / 2.0
-        _fit_title(ax, 2.0 * min(centre, w - centre) - px, sizes)
+        ax.yaxis.set_label_coords(-(sizes.tick_room + lefts[axes.index(ax)] + pt_to_px(sizes.label_pad)) / width, 0.5)
+        ax.xaxis.set_label_coords(0.5, -(sizes.tick_room + sizes.line + pt_to_px(sizes.label_pad)) / panel_h)
+        # Centred over the axes, a title may overhang them by the y tick marks on the left
+        # (the y tick labels start a tick pad further left) and by the right margin less half an em.
+        _fit_title(ax, width + 2.0 * min(pt_to_px(sizes.tick_length), right - 0.5 * px), sizes)
+
+
+def _fit_ylabel(ax: Axes, room: float, sizes: Sizes) -> None:
+    """Elide a y axis label longer than ``room`` pixels; leave it out if that would cut off most of it."""
+    text = ax.get_ylabel()
+    if not text or text_width(text, sizes.font) <= room:
+        return
+    elided = elide(text, room, sizes.font)
+    ax.set_ylabel(elided if len(elided) - 1 >= len(text) / 2 else "")
 
 
 def _fit_title(ax: Axes, room: float, sizes: Sizes) -> None:

@@ -1,4 +1,4 @@
-"""The charts: a function and its derivative, overlays of several functions, and plain line charts.
+"""The charts: a function and its derivatives, overlays of several functions, and plain line charts.
 
 Every entry point takes plain numpy arrays and :class:`ImageOptions` and returns an
 :class:`Image`; none knows about the registry or HTTP. NaN and infinite values leave gaps.
@@ -43,13 +43,21 @@ SHADE_HATCHES = (None, "///", "\\\\\\", "xx")
 MARK_SHAPES = ("o", "D", "s", "^")
 
 
+# The most panels a function or overlay plot has: f and its first three derivatives.
+MAX_PANELS = 4
+# Panel titles as the article titles its figures, and the y axis labels, by derivative order.
+FUNCTION_TITLES = ("{}", "Derivative of {}", "Second derivative of {}", "Third derivative of {}")
+OVERLAY_TITLES = ("{}", "Derivatives", "Second derivatives", "Third derivatives")
+Y_LABELS = ("f(x)", "f′(x)", "f″(x)", "f‴(x)")
+
+
 @dataclass(frozen=True)
 class Curve:
-    """One function in an overlay: its label, f(x) and optionally f'(x) on the shared x."""
+    """One function in an overlay: its label and ``orders[k]``, its k-th derivative on the shared x
+    (``orders[0]`` is f; every curve of an overlay has the same number of orders)."""
 
     label: str
-    y: Array
-    dy: Array | None = None
+    orders: tuple[Array, ...]
     kinks: tuple[Kink, ...] = ()
 
 
@@ -81,8 +89,7 @@ class Marks:
 
 def render_function(
     x: Array,
-    y: Array,
-    dy: Array | None,
+    orders: Sequence[Array],
     *,
     label: str,
     options: ImageOptions,
@@ -90,15 +97,14 @@ def render_function(
     shades: Sequence[Shade] = (),
     marks: Sequence[Marks] = (),
 ) -> Image:
-    """The article's figure: f on top titled ``label``, f' below titled "Derivative of <label>".
+    """The article's figure: one panel per entry of ``orders`` (f, f′, f″, f‴: 1 to 4), stacked.
 
-    With ``dy=None`` only the function panel is drawn. Kinks are marked on both panels.
+    ``orders[0]`` is f, titled ``label``; below it "Derivative of <label>", "Second derivative
+    of <label>" and "Third derivative of <label>". Kinks are marked on every panel; shades
+    cover every panel, marks go on f's.
     """
-    curve = Curve(label, y, dy, tuple(kinks))
-    panels = [Panel(label, "f(x)")]
-    if dy is not None:
-        panels.append(Panel(f"Derivative of {label}", "f′(x)"))
-    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, "x")
+    panels = _panels(len(orders), FUNCTION_TITLES, label)
+    curve = Curve(label, tuple(orders), tuple(kinks))
     return _render_curves(x, [curve], options, panels, shades, marks, legend=bool(shades or marks), title=label)
 
 
@@ -107,26 +113,35 @@ def render_overlay(
     curves: Sequence[Curve],
     *,
     options: ImageOptions,
-    derivative: bool = True,
     title: str = "",
-    derivative_title: str = "",
     shades: Sequence[Shade] = (),
     marks: Sequence[Marks] = (),
 ) -> Image:
     """Up to eight curves over one x, with a legend; each has its own colour and dash pattern.
 
-    Two panels (f and f') when ``derivative`` is true. Titles default to the curves'
-    labels joined ("ReLU, GELU"), and "Derivatives". Titles and legend labels too wide for
-    the figure shrink and are elided; a legend that cannot fit a tiny figure is left out.
+    One panel per derivative order the curves have (1 to 4, the same for all), with the legend
+    once, on the top panel. Titles: ``title`` (by default the curves' labels joined, "ReLU,
+    GELU"), then "Derivatives", "Second derivatives", "Third derivatives". Titles and legend
+    labels too wide for the figure shrink and are elided; a legend that cannot fit a tiny
+    figure is left out.
     """
     if not 1 <= len(curves) <= MAX_SERIES:
         raise ValueError(f"an overlay takes 1 to {MAX_SERIES} curves, got {len(curves)}")
+    counts = sorted({len(curve.orders) for curve in curves})
+    if len(counts) != 1:
+        raise ValueError(f"every curve of an overlay has the same number of orders, got {counts}")
     title = title or ", ".join(c.label for c in curves)
-    panels = [Panel(title, "f(x)")]
-    if derivative:
-        panels.append(Panel(derivative_title or "Derivatives", "f′(x)"))
-    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, "x")
+    panels = _panels(counts[0], OVERLAY_TITLES, title)
     return _render_curves(x, curves, options, panels, shades, marks, legend=True, title=title)
+
+
+def _panels(count: int, titles: Sequence[str], name: str) -> list[Panel]:
+    """The panels of f and its first ``count - 1`` derivatives; the lowest one's x axis is labelled."""
+    if not 1 <= count <= MAX_PANELS:
+        raise ValueError(f"a plot shows 1 to {MAX_PANELS} orders (f and its derivatives), got {count}")
+    panels = [Panel(titles[k].format(name), Y_LABELS[k]) for k in range(count)]
+    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, "x")
+    return panels
 
 
 def render_lines(
@@ -182,16 +197,15 @@ def _render_curves(
         for index, curve in enumerate(curves):
             colour, dashes = series_style(index, options.theme)
             style: dict[str, Any] = {"color": colour, "linestyle": dashes, "linewidth": sizes.line_width}
-            xs, ys = _with_kinks(x, np.asarray(curve.y, dtype=np.float64), curve.kinks, "y")
-            top.plot(xs, ys, label=curve.label, **style)
-            if len(axes) > 1 and curve.dy is not None:
-                xd, yd = _with_kinks(x, np.asarray(curve.dy, dtype=np.float64), curve.kinks, "dy")
-                axes[1].plot(xd, yd, **style)
+            for order, (ax, values) in enumerate(zip(axes, curve.orders, strict=True)):
+                xs, ys = _with_kinks(x, np.asarray(values, dtype=np.float64), curve.kinks, order)
+                if order == 0:
+                    ax.plot(xs, ys, label=curve.label, **style)
+                else:
+                    ax.plot(xs, ys, **style)
         _set_xlim(top, x)
-        _set_ylim(top, [_finite(np.asarray(c.y, dtype=np.float64)) for c in curves], False)
-        if len(axes) > 1:
-            dys = [_finite(np.asarray(c.dy, dtype=np.float64)) for c in curves if c.dy is not None]
-            _set_ylim(axes[1], dys, False)
+        for order, ax in enumerate(axes):
+            _set_ylim(ax, [_finite(np.asarray(c.orders[order], dtype=np.float64)) for c in curves], False)
         for index, curve in enumerate(curves):
             _mark_kinks(axes, curve.kinks, series_style(index, options.theme)[0], palette, sizes)
         for ax_index, ax in enumerate(axes):
@@ -225,54 +239,58 @@ def _finite(values: Array, positive: bool = False) -> Array:
     return values
 
 
-def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], which: str) -> tuple[Array, Array]:
-    """Insert each kink into the polyline (x ascending): a corner exactly, a jump as a gap.
+def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], order: int) -> tuple[Array, Array]:
+    """The ``order``-th derivative's polyline (x ascending) with each kink in it: a corner exactly, a jump as a gap.
 
-    At a jump (of f or f') a grid point exactly at the kink is left out: the filled dot shows
+    Where that order jumps, a grid point exactly at the kink is left out: the filled dot shows
     the value taken there, and the line runs from the left limit to a gap to the right limit.
+    Where it is continuous, the (finite) value taken at the kink is put in, so a corner is drawn
+    exactly even between grid points.
     """
     values = _finite(values)
     extra_x: list[float] = []
     extra_y: list[float] = []
     keep = np.ones(x.shape, dtype=bool)
     for kink in kinks:
-        limits = kink.limits(which)
+        limits = kink.limits(order)
         if x.size and limits is not None and kink.x in (x[0], x[-1]):
             # At an end of the range the line starts (or stops) at the limit from inside it.
             values = np.where(x == kink.x, limits[1] if kink.x == x[0] else limits[0], values)
         if not x.size or not x[0] < kink.x < x[-1]:
             continue
+        taken = kink.value(order)
         if limits is not None:
             extra_x += [kink.x, kink.x, kink.x]
             extra_y += [limits[0], np.nan, limits[1]]
             keep &= x != kink.x
-        elif which == "y":
+        elif taken is not None and np.isfinite(taken):
             extra_x.append(kink.x)
-            extra_y.append(kink.y)
+            extra_y.append(taken)
     if not extra_x:
         return x, values
     all_x = np.concatenate([x[keep], np.asarray(extra_x)])
     all_y = np.concatenate([values[keep], _finite(np.asarray(extra_y, dtype=np.float64))])
     # A stable sort keeps the left limit, the gap and the right limit in order.
-    order = np.argsort(all_x, kind="stable")
-    return all_x[order], all_y[order]
+    ascending = np.argsort(all_x, kind="stable")
+    return all_x[ascending], all_y[ascending]
 
 
 def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palette: Palette, sizes: Sizes) -> None:
-    """Filled dots at f(kink) and at the derivative taken there; open circles at f's one-sided limits."""
+    """On the k-th panel, a filled dot at the k-th derivative taken at each kink and open circles at
+    its one-sided limits where it jumps (but not where the dot is); values not finite are not marked."""
     low, high = axes[0].get_xlim()
     shown = [k for k in kinks if low <= k.x <= high]
     dot = {"linestyle": "none", "marker": "o", "color": colour, "markersize": 2.2 * sizes.line_width + 1.5}
     circle = {**dot, "markerfacecolor": palette.background, "markeredgewidth": sizes.line_width * 0.7}
     circle["markeredgecolor"] = colour
-    for ax, which in zip(axes, ("y", "dy"), strict=False):
+    for order, ax in enumerate(axes):
         filled: list[tuple[float, float]] = []
         opened: list[tuple[float, float]] = []
         for kink in shown:
-            taken = kink.y if which == "y" else kink.dy
+            taken = kink.value(order)
             if taken is not None:
                 filled.append((kink.x, taken))
-            opened += [(kink.x, v) for v in sorted(set(kink.limits(which) or ())) if v != taken]
+            opened += [(kink.x, v) for v in sorted(set(kink.limits(order) or ())) if v != taken]
         _points(ax, opened, zorder=4, **circle)
         _points(ax, filled, zorder=5, **dot)
 

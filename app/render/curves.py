@@ -52,30 +52,31 @@ def draw_curve_set(
     how: Evaluation,
     shade: frozenset[ShadeKind] = frozenset(),
 ) -> Image:
-    """One curve as the article's figure (f over f', kinks marked, shading on request), or several overlaid.
+    """One curve as the article's figure (f over f' over f'' ..., a panel per order, kinks marked, shading on
+    request), or several overlaid with a panel per order.
 
     An expression's lines break at its poles and jumps; a registered function has none.
     """
     x = x_range.points()
-    # A derivative is computed even when not drawn: it places an expression's breaks and a kink's marks.
-    values = subject.values(x, Evaluation(True, how.method))
+    # f' is computed even when not drawn: it places an expression's breaks.
+    values = subject.values(x, Evaluation(max(how.order, 1), how.method))
     if subject.kind is not Kind.function:
         x, values = break_at_jumps(x, values)
+    shown = how.order + 1
     if subject.kind is Kind.comparison:
         drawn = [
-            Curve(_literal(curve.label), v.y, v.dy if how.derivative else None, curve.kinks(x_range))
+            Curve(_literal(curve.label), v.orders[:shown], curve.kinks(x_range))
             for curve, v in zip(subject.curves, values, strict=True)
         ]
         title = ", ".join(curve.label for curve in subject.curves)
         if len(title) > _TITLE_CHARS:
             title = f"{len(subject.curves)} curves"
-        return render_overlay(x, drawn, options=options, derivative=how.derivative, title=_literal(title))
+        return render_overlay(x, drawn, options=options, title=_literal(title))
     (curve,), (v,) = subject.curves, values
     shades, marks = overlays(curve.nonlinearity(), x_range.points(), shade)
     return render_function(
         x,
-        v.y,
-        v.dy if how.derivative else None,
+        v.orders[:shown],
         label=curve.label,
         options=options,
         kinks=curve.kinks(x_range),

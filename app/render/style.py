@@ -79,13 +79,16 @@ MIN_FONT = 4.0
 
 
 def font_size(width: float, height: float, panels: int) -> float:
-    """Base font size in points: 10 at the article's 640x480, smaller on small figures.
+    """Base font size in points: 10 at the article's 640x480 with one or two panels, smaller on
+    small figures and with more panels (9 with three, 8 with four at 640x480).
 
-    On large figures it grows with the square root of the size, so a poster-sized plot is
-    still legible without its text crowding the data.
+    Each panel beyond the second takes an eighth more height per point, so that stacked
+    panels keep room for their data. On large figures the size grows with the square root
+    of the size, so a poster-sized plot is still legible without its text crowding the data.
+    The layout may shrink it further (see ``canvas.Sizes``) where panels would not fit.
     """
     by_width = width / 64.0
-    by_height = height / (48.0 * panels) * 2.0 if panels > 1 else height / 40.0
+    by_height = height / (48.0 * (1.0 + 0.125 * (panels - 2))) if panels > 1 else height / 40.0
     size = max(5.0, min(by_width, by_height))
     return float(size if size <= 10.0 else 10.0 * (size / 10.0) ** 0.5)
 

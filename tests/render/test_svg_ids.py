@@ -27,6 +27,7 @@ from app.render.canvas import clear_pool
 SVG = "{http://www.w3.org/2000/svg}"
 X = np.linspace(-5.0, 5.0, 101)
 RELU = np.maximum(X, 0.0)
+RELU_ORDERS = (RELU, (X > 0).astype(float), np.zeros_like(X), np.zeros_like(X))
 OPTIONS = ImageOptions(500, 400, format=ImageFormat.svg)
 
 
@@ -56,9 +57,11 @@ def _longest_line(group: ET.Element) -> np.ndarray:
     return max((_points(path) for path in group.iter(f"{SVG}path")), key=len)
 
 
-def test_the_plot_area_is_the_f_panel_whose_edges_are_x_min_and_x_max() -> None:
+@pytest.mark.parametrize("panels", [1, 2, 3, 4])
+def test_the_plot_area_is_the_f_panel_whose_edges_are_x_min_and_x_max(panels: int) -> None:
     clear_pool()
-    image = render_function(X, RELU, (X > 0).astype(float), label="ReLU", options=OPTIONS, kinks=[Kink(0.0, 0.0)])
+    kinks = [Kink(0.0, (0.0, 0.0, 0.0, 0.0))]
+    image = render_function(X, RELU_ORDERS[:panels], label="ReLU", options=OPTIONS, kinks=kinks)
     root = ET.fromstring(image.data)
     corners = _area(root)
     left, right = corners[:, 0].min(), corners[:, 0].max()
@@ -70,20 +73,26 @@ def test_the_plot_area_is_the_f_panel_whose_edges_are_x_min_and_x_max() -> None:
     assert curve[:, 0].min() == pytest.approx(left, abs=1e-3)
     assert curve[:, 0].max() == pytest.approx(right, abs=1e-3)
     assert top <= curve[:, 1].min() and curve[:, 1].max() <= bottom
-    # It is the upper of the two panels: the derivative's background lies below it, as wide.
+    # It is the uppermost panel: the derivatives' backgrounds lie below it, as wide.
     backgrounds = [
         _points(path)
         for path in root.iter(f"{SVG}path")
         if len(_points(path)) == 4 and path.get("d", "").rstrip().endswith("z")
     ]
     below = [b for b in backgrounds if b[:, 1].min() > bottom]
-    assert len(below) == 1
-    assert (below[0][:, 0].min(), below[0][:, 0].max()) == pytest.approx((left, right), abs=1e-3)
+    assert len(below) == panels - 1
+    for background in below:
+        assert (background[:, 0].min(), background[:, 0].max()) == pytest.approx((left, right), abs=1e-3)
+    assert not [b for b in backgrounds if b[:, 1].max() < top and b[:, 0].min() > 0], "no panel above it"
 
 
 RENDERS: dict[str, Callable[[], Image]] = {
-    "function": lambda: render_function(X, RELU, None, label="ReLU", options=OPTIONS),
-    "overlay": lambda: render_overlay(X, [Curve("a", X), Curve("b", -X, -np.ones_like(X))], options=OPTIONS),
+    "function": lambda: render_function(X, [RELU], label="ReLU", options=OPTIONS),
+    "function, 4 panels": lambda: render_function(X, RELU_ORDERS, label="ReLU", options=OPTIONS),
+    "overlay": lambda: render_overlay(X, [Curve("a", (X,)), Curve("b", (-X,))], options=OPTIONS),
+    "overlay, 3 panels": lambda: render_overlay(
+        X, [Curve("a", RELU_ORDERS[:3]), Curve("b", (-X, -np.ones_like(X), 0 * X))], options=OPTIONS
+    ),
     "lines": lambda: render_lines([Line("a", X, np.exp(X))], options=OPTIONS, title="t", log_y=True),
 }
 
