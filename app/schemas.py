@@ -104,12 +104,31 @@ class ValuesResponse(BaseModel):
     d3y: list[float] | None = Field(None, description="f‴(x); present when order is 3")
 
 
-class _Evaluation(BaseModel):
-    derivative: StrictBool = Field(True, description="include f'(x) as dy; false is order=0")
-    order: StrictInt | None = Field(
-        None, ge=0, le=MAX_ORDER, description="the highest derivative returned, as the query parameter of GET"
+class EvaluationFields(BaseModel):
+    """Which derivatives, and how: as a query string gives them (a body model makes them strict).
+
+    ``derivative=false`` is ``order=0``; the two must agree when both are given.
+    """
+
+    derivative: bool = Field(
+        True,
+        description="include f'(x): as dy in numbers, as a second panel in plots; false is order=0",
+        examples=[True],
     )
-    method: Method = Method.analytic
+    order: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ORDER,
+        description="the highest derivative returned: 0 is f alone, 1 (the default) adds f′ (dy), 2 adds f″ "
+        "(d2y), 3 adds f‴ (d3y), each with PyTorch's conventions at kinks. derivative=false means order=0; "
+        "derivative=false with an order of 1 to 3, or derivative=true with order=0, is a 422",
+        examples=[2],
+    )
+    method: Method = Field(
+        Method.analytic,
+        description="the derivatives: analytic (exact) or numeric (central differences of each order)",
+        examples=["numeric"],
+    )
 
     @model_validator(mode="after")
     def _agree(self) -> Self:
@@ -122,6 +141,15 @@ class _Evaluation(BaseModel):
             return Evaluation.asked(given, self.order, self.method)
         except ValueError as exc:
             raise PydanticCustomError("value_error", str(exc)) from None
+
+
+class _Evaluation(EvaluationFields):
+    # JSON true or 1.0 is not a boolean or an order here (lax validation would read them so).
+    derivative: StrictBool = Field(True, description="include f'(x) as dy; false is order=0")
+    order: StrictInt | None = Field(
+        None, ge=0, le=MAX_ORDER, description="the highest derivative returned, as the query parameter of GET"
+    )
+    method: Method = Method.analytic
 
 
 class ValuesRequest(_Evaluation):
@@ -382,7 +410,7 @@ def values_model(
             series.append({"name": curve.activation.name, "params": curve.params, **orders})
         else:
             assert isinstance(curve, ExpressionCurve)
-            undefined = dict(zip(UNDEFINED_KEYS, v.undefined, strict=False))
+            undefined = dict(zip(UNDEFINED_KEYS, v.undefined_counts, strict=False))
             series.append({"expr": curve.expression.text, "label": curve.label, **orders, **undefined})
     grid: dict[str, Any] = {"method": how.method, "x": x}
     if subject.kind is Kind.comparison:

@@ -112,7 +112,7 @@ def encode_values(subject: CurveSet, x: Array, how: Evaluation, fmt: Format, dec
 
 
 def _rounded(v: Values, decimals: int) -> Values:
-    return Values(tuple(round_half_even(a, decimals) for a in v.orders), v.undefined)
+    return Values(tuple(round_half_even(a, decimals) for a in v.orders), v.undefined_counts)
 
 
 def columns(subject: CurveSet, x: Array, results: Sequence[Values]) -> dict[str, Array]:

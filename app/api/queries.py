@@ -8,19 +8,18 @@ that involve two fields are field validators on the later one, so that an error 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 from fastapi import Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.config import settings
-from app.core.curves import Evaluation, Grid
-from app.core.evaluate import Method
+from app.core.curves import Grid
 from app.core.networks import Init
-from app.core.registry import MAX_ORDER
 from app.render import ImageFormat, ImageOptions, Theme
 from app.render.curves import ShadeKind
+from app.schemas import EvaluationFields
 from app.web.encoding import Format
 from app.web.negotiation import negotiate_image
 
@@ -119,38 +118,8 @@ class _PlotGrid(_Grid):
         return num
 
 
-class _Derivative(BaseModel):
-    derivative: bool = Field(
-        True,
-        description="include f'(x): as dy in numbers, as a second panel in plots; false is order=0",
-        examples=[True],
-    )
-    order: int | None = Field(
-        None,
-        ge=0,
-        le=MAX_ORDER,
-        description="the highest derivative returned: 0 is f alone, 1 (the default) adds f′ (dy), 2 adds f″ "
-        "(d2y), 3 adds f‴ (d3y), each with PyTorch's conventions at kinks. derivative=false means order=0; "
-        "derivative=false with an order of 1 to 3, or derivative=true with order=0, is a 422",
-        examples=[2],
-    )
-    method: Method = Field(
-        Method.analytic,
-        description="the derivatives: analytic (exact) or numeric (central differences of each order)",
-        examples=["numeric"],
-    )
-
-    @model_validator(mode="after")
-    def _agree(self) -> Self:
-        self.evaluation()
-        return self
-
-    def evaluation(self) -> Evaluation:
-        given = self.derivative if "derivative" in self.model_fields_set else None
-        try:
-            return Evaluation.asked(given, self.order, self.method)
-        except ValueError as exc:
-            raise _error(str(exc)) from None
+# derivative, order and method, declared once for query strings and bodies alike.
+_Derivative = EvaluationFields
 
 
 class _Output(BaseModel):

@@ -109,24 +109,8 @@ class Kink:
         return left, right
 
 
-@dataclass(frozen=True)
-class Values:
-    """f and its derivatives up to the order asked for, nan where a number is not finite, and how many such points.
-
-    ``orders[k]`` is the k-th derivative (``orders[0]`` is f); ``undefined[k]`` counts its nan points
-    (a registered function is finite everywhere: its counts are all 0).
-    """
-
-    orders: tuple[Array, ...]
-    undefined: tuple[int, ...]
-
-    @property
-    def y(self) -> Array:
-        return self.orders[0]
-
-    @property
-    def dy(self) -> Array:
-        return self.orders[1]
+# f and its derivatives at some points (nan where undefined, and counts): one type for every kind of curve.
+Values = expr.Curve
 
 
 def _beside(at: float) -> Array:
@@ -217,7 +201,7 @@ class ExpressionCurve:
     def values(self, x: Array, how: Evaluation) -> Values:
         # f' is always evaluated: its count of undefined points is part of every answer about an expression.
         curve = expr.evaluate(self.expression, x, how.method, max(how.order, 1))
-        return Values(tuple(curve.orders[: how.order + 1]), tuple(curve.undefined_counts))
+        return Values(curve.orders[: how.order + 1], curve.undefined_counts)
 
     def kinks(self, x_range: Grid) -> tuple[Kink, ...]:
         """f and its derivatives at each kink on the range where f and f' are defined, with their jumps."""
@@ -295,5 +279,5 @@ def break_at_jumps(x: Array, values: list[Values]) -> tuple[Array, list[Values]]
         orders = tuple(
             np.insert(a, where + 1, np.where(gap, np.nan, (a[where] + a[where + 1]) / 2.0)) for a in v.orders
         )
-        result.append(Values(orders, v.undefined))
+        result.append(Values(orders, v.undefined_counts))
     return np.insert(x, where + 1, middle), result

@@ -21,7 +21,7 @@ from app.render import (
     render_function,
     render_overlay,
 )
-from app.render.style import MIN_FONT, PALETTES
+from app.render.style import MIN_FONT, PALETTES, pt_to_px
 
 SVG = "{http://www.w3.org/2000/svg}"
 X = np.linspace(-5.0, 5.0, 101)
@@ -150,6 +150,15 @@ def test_values_that_are_not_finite_are_not_marked() -> None:
     assert counted == [(1, 0), (1, 1), (0, 0), (0, 0)]
 
 
+def test_a_limit_that_is_the_value_taken_to_rounding_gets_no_circle_under_the_dot() -> None:
+    palette = PALETTES[Theme.light]
+    # As the core computes ELU's f′ at 0: the left limit a hair below the value 2 taken there.
+    kink = Kink(0.0, (0.0, 2.0), (None, 1.999999998), (None, 1.0))
+    image = render_function(X, ELU[:2], label="ELU", options=svg(), kinks=[kink])
+    counted = [markers(panel, palette.series[0], palette.background) for panel in svg_panels(image)]
+    assert counted == [(1, 0), (1, 1)]
+
+
 SIZES = [(100, 100), (150, 120), (200, 400), (320, 240), (640, 480), (1600, 900), (1200, 150), (100, 1000)]
 
 
@@ -170,8 +179,12 @@ def test_no_texts_of_stacked_panels_overlap(
         Curve("x" * 90, big[:panels]),
     ]
     render_overlay(X, curves, options=options)
-    assert overlapping == [[], []]
-    assert clipped == [[], []]
+    # Wide x tick labels widen the right margin, into which a long title may then reach.
+    wide = np.linspace(-1e5, 3e5, 101)
+    orders = (wide * 1e-5, np.cos(wide / 1e5) * 3e5, wide * 0.0, -np.sin(wide / 1e5) * 1e-7)
+    render_function(wide, orders[:panels], label="Leaky ReLU (negative_slope=0.01) " * 3, options=options)
+    assert overlapping == [[], [], []]
+    assert clipped == [[], [], []]
 
 
 @pytest.mark.parametrize(
@@ -190,18 +203,14 @@ def test_four_panel_pngs_are_exactly_the_requested_size(width: int, height: int,
         assert int.from_bytes(image.data[20:24], "big") == height * scale
 
 
-def _layout(
-    monkeypatch: pytest.MonkeyPatch, options: ImageOptions, panels: int
-) -> tuple[list[tuple[float, float]], float]:
-    """The panels' (bottom, top) in pixels from the figure's bottom, and the font size of their titles."""
-    found: list[tuple[list[tuple[float, float]], float]] = []
+def _spans(monkeypatch: pytest.MonkeyPatch, options: ImageOptions, panels: int) -> list[tuple[float, float]]:
+    """The panels' (bottom, top) in pixels from the figure's bottom, top panel first."""
+    found: list[list[tuple[float, float]]] = []
     encode = charts.encode
 
     def recorded(figure: Figure, options: ImageOptions, title: str) -> object:
         boxes = [ax.get_position() for ax in figure.axes]
-        found.append(
-            ([(b.y0 * options.height, b.y1 * options.height) for b in boxes], figure.axes[-1].title.get_fontsize())
-        )
+        found.append([(b.y0 * options.height, b.y1 * options.height) for b in boxes])
         return encode(figure, options, title)
 
     monkeypatch.setattr(charts, "encode", recorded)
@@ -217,7 +226,7 @@ def test_panels_stack_with_equal_heights_that_shrink_as_panels_are_added(
     options = ImageOptions(width, height)
     heights = []
     for panels in PANELS:
-        spans, _ = _layout(monkeypatch, options, panels)
+        spans = _spans(monkeypatch, options, panels)
         assert len(spans) == panels
         panel_heights = [top - bottom for bottom, top in spans]
         assert max(panel_heights) - min(panel_heights) < 1e-6
@@ -230,14 +239,36 @@ def test_panels_stack_with_equal_heights_that_shrink_as_panels_are_added(
     assert 4 * heights[3] > 0.45 * height
 
 
-def test_text_shrinks_to_the_smallest_font_before_a_tiny_figure_runs_out_of_room(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("panels", PANELS)
+@pytest.mark.parametrize(("width", "height"), [(100, 100), (100, 130), (150, 120), (320, 160), (200, 200), (640, 480)])
+def test_panels_are_two_lines_tall_or_the_text_is_as_small_and_few_as_it_gets(
+    monkeypatch: pytest.MonkeyPatch, width: int, height: int, panels: int
 ) -> None:
-    _, roomy = _layout(monkeypatch, ImageOptions(640, 480), 4)
-    spans, tiny = _layout(monkeypatch, ImageOptions(100, 100), 4)
-    assert tiny < roomy
-    assert tiny >= MIN_FONT
-    assert all(top - bottom >= 1.0 for bottom, top in spans)
+    """The font shrinks (to MIN_FONT at the least) to keep each panel two lines of tick labels tall;
+    only if that is not enough does the x axis label go."""
+    found: list[tuple[list[float], float, str]] = []
+    encode = charts.encode
+
+    def recorded(figure: Figure, options: ImageOptions, title: str) -> object:
+        heights = [ax.get_position().height * options.height for ax in figure.axes]
+        found.append((heights, figure.axes[0].yaxis.label.get_fontsize(), figure.axes[-1].get_xlabel()))
+        return encode(figure, options, title)
+
+    monkeypatch.setattr(charts, "encode", recorded)
+    render_function(X, GELU[:panels], label="GELU", options=ImageOptions(width, height))
+    ((heights, font, xlabel),) = found
+    two_lines = 2.0 * 1.25 * pt_to_px(font)
+    if xlabel == "x":
+        assert min(heights) >= two_lines - 1e-9
+    else:
+        # Without it the font is the largest that keeps panels two lines tall, or the smallest.
+        assert font == MIN_FONT or min(heights) == pytest.approx(two_lines)
+    if min(heights) < two_lines - 1e-9:
+        assert (font, xlabel) == (MIN_FONT, "")
+    if (width, height, panels) == (100, 100, 4):
+        assert (font, xlabel) == (MIN_FONT, "")
+    if (width, height) == (640, 480):
+        assert font == pytest.approx([10.0, 10.0, 480 / 54, 8.0][panels - 1])
 
 
 @pytest.mark.parametrize("count", [0, 5])
