@@ -108,18 +108,20 @@ class Sizes:
     The font starts from :func:`font_size` and shrinks, down to ``MIN_FONT``, until ``panels``
     stacked panels of at least ``MIN_PANEL_LINES`` lines fit the height with their titles and
     tick labels. If even the smallest font leaves no such room, the x axis label goes
-    (``xlabel`` is false) and panels are as tall as what is left: a panel then shows fewer y
-    ticks (see :func:`place_axes`), down to one, but no text is ever clipped or overlaps.
+    (``xlabel`` is false; the titles say what each panel shows) and the font is the largest
+    that fits without it; if that is still the smallest, panels are as tall as what is left
+    and show fewer y ticks (see :func:`place_axes`), down to one. No text is ever clipped or
+    overlaps another.
     """
 
     def __init__(self, options: ImageOptions, panels: int) -> None:
-        font = font_size(options.width, options.height, panels)
+        base = font_size(options.width, options.height, panels)
         # Every length of the layout is proportional to the font: the height needed per point.
         fits = options.height / _Lengths(1.0).needed(panels, xlabel=True)
-        self.xlabel = True
-        if fits < font:
-            font = max(MIN_FONT, fits)
-            self.xlabel = _Lengths(font).needed(panels, xlabel=True) <= options.height
+        self.xlabel = fits >= MIN_FONT
+        if not self.xlabel:
+            fits = options.height / _Lengths(1.0).needed(panels, xlabel=False)
+        font = max(MIN_FONT, min(base, fits))
         lengths = _Lengths(font)
         self.font = font
         self.title_font = lengths.title_font
@@ -396,7 +398,7 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     for ax in axes:
         position = ax.get_position()
         ax.set_position((left / w, position.y0, width / w, position.height))
-        ax.yaxis.set_label_coords(-(sizes.tick_room + lefts[axes.index(ax)] + pt_to_px(sizes.label_pad)) / width, 0.5)
+        ax.yaxis.set_label_coords(-(sizes.tick_room + widest + pt_to_px(sizes.label_pad)) / width, 0.5)
         ax.xaxis.set_label_coords(0.5, -(sizes.tick_room + sizes.line + pt_to_px(sizes.label_pad)) / panel_h)
         # Centred over the axes, a title may overhang them by the y tick marks on the left
         # (the y tick labels start a tick pad further left) and by the right margin less half an em.

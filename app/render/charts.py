@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from app.core.curves import Kink
+from app.core.curves import JUMP_TOLERANCE, Kink
 
 from .canvas import (
     INTEGER_X,
@@ -277,7 +277,7 @@ def _with_kinks(x: Array, values: Array, kinks: Sequence[Kink], order: int) -> t
 
 def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palette: Palette, sizes: Sizes) -> None:
     """On the k-th panel, a filled dot at the k-th derivative taken at each kink and open circles at
-    its one-sided limits where it jumps (but not where the dot is); values not finite are not marked."""
+    its one-sided limits where it jumps (but not at the dot); values not finite are not marked."""
     low, high = axes[0].get_xlim()
     shown = [k for k in kinks if low <= k.x <= high]
     dot = {"linestyle": "none", "marker": "o", "color": colour, "markersize": 2.2 * sizes.line_width + 1.5}
@@ -290,9 +290,14 @@ def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palett
             taken = kink.value(order)
             if taken is not None:
                 filled.append((kink.x, taken))
-            opened += [(kink.x, v) for v in sorted(set(kink.limits(order) or ())) if v != taken]
+            opened += [(kink.x, v) for v in sorted(set(kink.limits(order) or ())) if not _same(v, taken)]
         _points(ax, opened, zorder=4, **circle)
         _points(ax, filled, zorder=5, **dot)
+
+
+def _same(limit: float, taken: float | None) -> bool:
+    """Whether a one-sided limit is the value taken, to the core's tolerance: a circle there hides under the dot."""
+    return taken is not None and abs(limit - taken) <= JUMP_TOLERANCE * max(1.0, abs(limit), abs(taken))
 
 
 def _points(ax: Axes, points: Sequence[tuple[float, float]], **style: Any) -> None:
