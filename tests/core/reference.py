@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import operator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -132,3 +134,145 @@ def torch_value_and_grad(name: str, x: np.ndarray, params: dict[str, Any]) -> tu
     y = TORCH[name](t, **params)
     (grad,) = torch.autograd.grad(y.sum(), t)
     return y.detach().numpy(), grad.numpy()
+
+
+# --- low precision: PyTorch in float32, float16 and bfloat16 -------------------------------------------------
+
+TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# The functions PyTorch lacks are written from their definitions and, as PyTorch's own activation kernels
+# compute the 16-bit types, run in float32 and rounded once.
+NOT_IN_TORCH = ("identity", "binary_step", "squareplus", "sparse_plus", "sparse_sigmoid")
+# Tensors are padded to a multiple of this many elements: PyTorch's CPU kernels take their scalar code path
+# (std::exp, std::erf) for the last few elements of each chunk, and their vectorised one for the rest.
+PAD = 2048
+
+
+class _CorrectlyRoundedSqrt(torch.autograd.Function):
+    """sqrt rounded correctly, as Vectorized<float>::sqrt gives it (float32 torch.sqrt calls MKL, within 1 ULP)."""
+
+    @staticmethod
+    def forward(ctx: Any, t: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        root = t.double().sqrt().to(t.dtype)
+        ctx.save_for_backward(root)
+        return root
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        (root,) = ctx.saved_tensors
+        return grad / (2 * root)
+
+
+def _squareplus_low(x: torch.Tensor, b: float) -> torch.Tensor:
+    # where() sends a zero gradient into the branch it does not take, and 0 * inf is nan: each branch's input
+    # stays in its own range (x.clamp(max=0)), as the registry's formula does.
+    s = _CorrectlyRoundedSqrt.apply(x * x + b)
+    return torch.where(x >= 0, 0.5 * (x + s), (0.5 * b) / (s - x.clamp(max=0.0)))
+
+
+def _sparse_plus_low(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x <= -1.0, 0.0, torch.where(x >= 1.0, x, (x.clamp(-1.0, 1.0) + 1.0) ** 2 / 4.0))
+
+
+def _binary_step_low(x: torch.Tensor) -> torch.Tensor:
+    # 0 * x is nan at x = ±inf (1e6 in float16): 0 * clamp(x) keeps the step differentiable and finite.
+    return torch.where(x >= 0, 1.0, 0.0) + 0.0 * x.clamp(-1.0, 1.0)
+
+
+LOW_PRECISION_TORCH: dict[str, TorchFn] = {
+    "squareplus": _squareplus_low,
+    "sparse_plus": _sparse_plus_low,
+    "binary_step": _binary_step_low,
+}
+
+
+def torch_activation(name: str, x: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+    """The function in x's own dtype, as a PyTorch user computes it (16-bit: functions PyTorch lacks in float32)."""
+    if name in NOT_IN_TORCH:
+        function = LOW_PRECISION_TORCH.get(name, TORCH[name])
+        return function(x.float(), **params).to(x.dtype)
+    if name == "prelu":
+        return F.prelu(x, torch.tensor([params["weight"]], dtype=x.dtype))
+    return TORCH[name](x, **params)
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """One intra-op thread: chunks split across threads could end in the scalar tail path mid-tensor."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _padded(x: np.ndarray, dtype: str) -> torch.Tensor:
+    size = max(PAD, -(-x.size // PAD) * PAD)
+    padded = np.zeros(size)
+    padded[: x.size] = x
+    # float64 -> float32 -> dtype, as Tensor.to converts.
+    return torch.tensor(padded, dtype=torch.float64).to(TORCH_DTYPES[dtype]).requires_grad_()
+
+
+def torch_value_and_grad_in(
+    name: str, x: np.ndarray, params: dict[str, Any], dtype: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """f and autograd's f' (of y.sum()) in ``dtype`` on PyTorch's vectorised CPU path, as float64 arrays."""
+    t = _padded(np.asarray(x, dtype=np.float64), dtype)
+    with _one_thread():
+        y = torch_activation(name, t, params)
+        (grad,) = torch.autograd.grad(y, t, torch.ones_like(y))
+    return y.detach().double().numpy()[: x.size].copy(), grad.double().numpy()[: x.size].copy()
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def torch_expression_in(node: Any, x: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """An expression tree run as PyTorch eager code in ``dtype``, and autograd's derivative, as float64 arrays.
+
+    Parts without x are folded in double precision (as Python folds them); a constant argument of minimum
+    or maximum is a full tensor of the dtype.
+    """
+    from app.core.expression_eval import jet
+    from app.core.expression_tree import ActivationCall, Binary, Elementary, Negate, Number, Power, Variable
+
+    def depends(n: Any) -> bool:
+        if isinstance(n, Variable):
+            return True
+        if isinstance(n, Number):
+            return False
+        if isinstance(n, Negate):
+            return depends(n.operand)
+        if isinstance(n, Binary):
+            return depends(n.left) or depends(n.right)
+        if isinstance(n, Power):
+            return depends(n.base)
+        if isinstance(n, Elementary):
+            return any(depends(a) for a in n.args)
+        return depends(n.arg)
+
+    def run(n: Any, t: torch.Tensor) -> Any:
+        if isinstance(n, Variable):
+            return t
+        if not depends(n):
+            return float(jet(n, np.zeros(1), 0)[0][0])
+        if isinstance(n, Negate):
+            return -run(n.operand, t)
+        if isinstance(n, Binary):
+            # As Python runs `left op right`: a constant on the left goes to the tensor's __radd__, __rsub__, ...
+            return _OPERATORS[n.op](run(n.left, t), run(n.right, t))
+        if isinstance(n, Power):
+            return run(n.base, t) ** n.exponent
+        if isinstance(n, Elementary):
+            args = [run(a, t) for a in n.args]
+            args = [a if isinstance(a, torch.Tensor) else torch.full_like(t, a) for a in args]
+            return getattr(torch, n.name)(*args)
+        assert isinstance(n, ActivationCall)
+        return torch_activation(n.activation.name, run(n.arg, t), dict(n.params))
+
+    t = _padded(np.asarray(x, dtype=np.float64), dtype)
+    with _one_thread():
+        y = run(node, t)
+        (grad,) = torch.autograd.grad(y, t, torch.ones_like(y))
+    return y.detach().double().numpy()[: x.size].copy(), grad.double().numpy()[: x.size].copy()
