@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test install install-dev clean openapi bench bench-plots fuzz load reliability
+.PHONY: run test install install-dev clean openapi precision-table bench bench-plots fuzz load reliability
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -44,6 +44,10 @@ test: $(VENV)/.dev
 # openapi.md is generated from the app's OpenAPI document; a test fails when it is out of date.
 openapi: $(VENV)/.dev
 	$(BIN)/python scripts/openapi_md.py
+
+# The README's table of where gradients become exactly zero, from the service's /precision answers.
+precision-table: $(VENV)/.dev
+	$(BIN)/python scripts/precision_table.py
 
 # The service against a no-op floor and the straightforward version, under wrk; writes bench/RESULTS.md.
 bench: $(VENV)/.dev

@@ -13,6 +13,7 @@ from app.core import analysis
 from app.core.curves import CurveSet, Evaluation, ExpressionCurve, FunctionCurve, Kind, Values
 from app.core.evaluate import Method
 from app.core.functions import Array
+from app.core.precision import Dtype
 from app.core.registry import MAX_ORDER
 
 # Strict: JSON true or "1" is not a number here (lax validation would read them as 1.0).
@@ -77,6 +78,20 @@ class ActivationInfo(BaseModel):
     )
 
 
+class PrecisionError(BaseModel):
+    """How far an answer computed in a low-precision dtype is from the exact (float64) values, point by point."""
+
+    points: int
+    y_max_ulp: float = Field(description="largest |y − f(x)| in units in the last place of the dtype")
+    y_max_ulp_at: float | None = Field(description="an x where it is reached")
+    dy_max_ulp: float = Field(description="largest |dy − f′(x)| in units in the last place of the dtype")
+    dy_max_ulp_at: float | None = Field(description="an x where it is reached")
+    y_exact_share: float = Field(description="share of the points where y is the exact f(x) rounded to the dtype")
+    dy_exact_share: float = Field(description="share of the points where dy is the exact f′(x) rounded to the dtype")
+    underflows: int = Field(description="points where dy is exactly 0 although the exact f′ is not: it underflowed")
+    nonfinite: int = Field(description="points where y or dy is inf or nan although the exact value is finite")
+
+
 class ValuesResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -97,11 +112,15 @@ class ValuesResponse(BaseModel):
     name: str = Field(examples=["leaky_relu"])
     params: dict[str, float | str] = Field(description="effective parameters, defaults filled in")
     method: Method
+    dtype: Dtype | None = Field(None, description="the dtype computed in; present when it is not float64")
     x: list[float]
-    y: list[float]
-    dy: list[float] | None = Field(None, description="f'(x); absent when derivative=false or order=0")
+    y: list[float | None] = Field(description="f(x); null only where a low-precision dtype overflows (see error)")
+    dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false or order=0")
     d2y: list[float] | None = Field(None, description="f″(x); present when order is 2 or 3")
     d3y: list[float] | None = Field(None, description="f‴(x); present when order is 3")
+    error: PrecisionError | None = Field(
+        None, description="against the exact values; present when dtype is not float64"
+    )
 
 
 class EvaluationFields(BaseModel):
@@ -122,12 +141,22 @@ class EvaluationFields(BaseModel):
         description="the highest derivative returned: 0 is f alone, 1 (the default) adds f′ (dy), 2 adds f″ "
         "(d2y), 3 adds f‴ (d3y), each with PyTorch's conventions at kinks. derivative=false means order=0; "
         "derivative=false with an order of 1 to 3, or derivative=true with order=0, is a 422",
-        examples=[2],
+        # Examples are sent together by "Try it out": they must agree (orders 2 and 3 are float64 only).
+        examples=[1],
     )
     method: Method = Field(
         Method.analytic,
         description="the derivatives: analytic (exact) or numeric (central differences of each order)",
-        examples=["numeric"],
+        examples=["analytic"],
+    )
+    dtype: Dtype = Field(
+        Dtype.float64,
+        description="the precision of the numbers: float64 (default, exact), or float32, float16 or bfloat16, where "
+        "the inputs are rounded to the dtype and f and f′ are computed as PyTorch's CPU kernels compute them in "
+        "it (half types in float32, rounded once per kernel; sigmoid′ and tanh′ from the rounded output). Every "
+        "number returned is then a value of the dtype, and JSON adds an `error` object against the exact values. "
+        "Orders above 1, and method=numeric, are float64 only",
+        examples=["bfloat16"],
     )
 
     @model_validator(mode="after")
@@ -138,7 +167,7 @@ class EvaluationFields(BaseModel):
     def evaluation(self) -> Evaluation:
         given = self.derivative if "derivative" in self.model_fields_set else None
         try:
-            return Evaluation.asked(given, self.order, self.method)
+            return Evaluation.asked(given, self.order, self.method, self.dtype)
         except ValueError as exc:
             raise PydanticCustomError("value_error", str(exc)) from None
 
@@ -176,6 +205,7 @@ class ExpressionValuesResponse(BaseModel):
     expr: str = Field(examples=["2 * sigmoid(2 * x) - 1"], description="the expression, normalised")
     label: str = Field(description="a label for legends")
     method: Method
+    dtype: Dtype | None = Field(None, description="the dtype computed in; present when it is not float64")
     undefined: int = Field(description="points where f is undefined or overflows; their y (and dy) is null")
     undefined_dy: int = Field(description="points where f' is undefined or infinite; their dy is null")
     undefined_d2y: int | None = Field(
@@ -189,6 +219,9 @@ class ExpressionValuesResponse(BaseModel):
     dy: list[float | None] | None = Field(None, description="f'(x); absent when derivative=false or order=0")
     d2y: list[float | None] | None = Field(None, description="f″(x); present when order is 2 or 3")
     d3y: list[float | None] | None = Field(None, description="f‴(x); present when order is 3")
+    error: PrecisionError | None = Field(
+        None, description="against the exact values; present when dtype is not float64"
+    )
 
 
 class ExpressionValuesRequest(_Evaluation):
@@ -216,10 +249,14 @@ class Series(BaseModel):
     undefined_d3y: int | None = Field(
         None, description="points where f‴ is undefined or infinite (null in d3y); present when order is 3"
     )
+    error: PrecisionError | None = Field(
+        None, description="against the exact values; present when dtype is not float64"
+    )
 
 
 class CompareResponse(BaseModel):
     method: Method
+    dtype: Dtype | None = Field(None, description="the dtype computed in; present when it is not float64")
     x: list[float]
     series: list[Series]
 
@@ -397,22 +434,26 @@ UNDEFINED_KEYS = ("undefined", "undefined_dy", "undefined_d2y", "undefined_d3y")
 
 
 def values_model(
-    subject: CurveSet, x: Array, results: Sequence[Values], how: Evaluation
+    subject: CurveSet, x: Array, results: Sequence[Values], how: Evaluation, errors: Sequence[Any] = ()
 ) -> ValuesResponse | ExpressionValuesResponse | CompareResponse:
     """The JSON answer of a values request, its arrays left as numpy arrays (nan where undefined) for the encoder.
 
-    Only the derivatives asked for are set: a field not set is not written.
+    Only the derivatives asked for are set, and ``dtype`` and each curve's ``error`` (the core's
+    error summaries, one per curve) only in a low-precision dtype: a field not set is not written.
     """
     series: list[dict[str, Any]] = []
-    for curve, v in zip(subject.curves, results, strict=True):
+    for i, (curve, v) in enumerate(zip(subject.curves, results, strict=True)):
         orders = dict(zip(ORDER_KEYS, v.orders, strict=False))
+        error = {"error": PrecisionError.model_validate(errors[i], from_attributes=True)} if errors else {}
         if isinstance(curve, FunctionCurve):
-            series.append({"name": curve.activation.name, "params": curve.params, **orders})
+            series.append({"name": curve.activation.name, "params": curve.params, **orders, **error})
         else:
             assert isinstance(curve, ExpressionCurve)
             undefined = dict(zip(UNDEFINED_KEYS, v.undefined_counts, strict=False))
-            series.append({"expr": curve.expression.text, "label": curve.label, **orders, **undefined})
+            series.append({"expr": curve.expression.text, "label": curve.label, **orders, **undefined, **error})
     grid: dict[str, Any] = {"method": how.method, "x": x}
+    if how.dtype is not Dtype.float64:
+        grid["dtype"] = how.dtype
     if subject.kind is Kind.comparison:
         return CompareResponse.model_construct(**grid, series=[Series.model_construct(**fields) for fields in series])
     (fields,) = series
@@ -443,3 +484,34 @@ def analysis_model(
         outputs=OutputInfo.model_validate(out, from_attributes=True),
         request=request,
     )
+
+
+class DtypePrecision(BaseModel):
+    """Where f and f′ computed in one dtype break down: every x is a representable number of the dtype."""
+
+    dtype: Dtype
+    inputs: str = Field(description="the inputs checked: every finite value of a 16-bit dtype, or a stated sample")
+    points: int
+    zero_gradient_from: float | None = Field(
+        description="the smallest x > 0 from which f′ is exactly 0 at every input (null: nowhere)"
+    )
+    zero_gradient_below: float | None = Field(
+        description="the largest x < 0 below which f′ is exactly 0 at every input (null: nowhere)"
+    )
+    saturates_from: float | None = Field(description="the smallest x > 0 from which f equals upper_bound exactly")
+    upper_bound: float | None = Field(description="the value f reaches exactly towards +inf, where it has one")
+    saturates_below: float | None = Field(description="the largest x < 0 below which f equals lower_bound exactly")
+    lower_bound: float | None = Field(description="the value f reaches exactly towards -inf, where it has one")
+    nonfinite_value_from: float | None = Field(description="the smallest x > 0 where f is inf or nan")
+    nonfinite_value_below: float | None = Field(description="the largest x < 0 where f is inf or nan")
+    nonfinite_gradient_from: float | None = Field(description="the smallest x > 0 where f′ is inf or nan")
+    nonfinite_gradient_below: float | None = Field(description="the largest x < 0 where f′ is inf or nan")
+    error: PrecisionError | None = Field(description="against the exact values over the inputs; null for float64")
+
+
+class PrecisionResponse(BaseModel):
+    name: str = Field(description="the function, or the normalised expression")
+    label: str
+    params: dict[str, float | str]
+    dtypes: list[DtypePrecision] = Field(description="float64, float32, float16 and bfloat16, in that order")
+    request: str = Field(description=_REQUEST)

@@ -14,6 +14,7 @@ function, an expression and a comparison:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,13 +25,14 @@ from fastapi import Request, Response
 
 from app import __version__
 from app.config import settings
-from app.core import analysis
+from app.core import analysis, precision
 from app.core.curves import CurveSet, Evaluation, FunctionCurve, Kind, Values
 from app.core.functions import Array
+from app.core.precision import Dtype
 from app.core.rounding import round_half_even
 from app.render import MEDIA_TYPES, Image, ImageOptions
-from app.render.curves import draw_curve_set
-from app.schemas import ORDER_KEYS, RangeInfo, analysis_model, values_model
+from app.render.curves import draw_curve_set, draw_precision
+from app.schemas import ORDER_KEYS, DtypePrecision, PrecisionResponse, RangeInfo, analysis_model, values_model
 from app.web.caching import Answer, AnswerKey, Answers
 from app.web.encoding import Format, json_answer, model_response, table_answer
 from app.web.errors import validation_error
@@ -39,7 +41,7 @@ from app.web.negotiation import negotiate_table
 from app.web.offload import run_sized
 
 from .deps import check_analysis_work, check_work
-from .queries import AnalysisOptions, PlotOptions, PointsQuery, ValuesOptions
+from .queries import AnalysisOptions, PlotOptions, PointsQuery, PrecisionPlotOptions, ValuesOptions
 
 # Part of every key: a new release, numpy or scipy may compute the same parameters differently,
 # and a new release or matplotlib may draw them differently.
@@ -100,14 +102,24 @@ def checked_points(given: list[float]) -> Array:
 def encode_values(subject: CurveSet, x: Array, how: Evaluation, fmt: Format, decimals: int | None) -> Answer:
     """The values answer: JSON from the response model, or the columns x, y, dy (y1, dy1, ... compared) as CSV or NPY.
 
-    With ``decimals`` every number is rounded first, so all three formats carry the same numbers.
+    In a low-precision dtype the points are rounded to it first, and JSON reports each curve's error
+    against the exact values. With ``decimals`` every number is rounded last, so all three formats
+    carry the same numbers.
     """
+    x = precision.round_to(x, how.dtype)
     results = subject.values(x, how)
+    errors = []
+    if how.dtype is not Dtype.float64 and fmt is Format.json:
+        # f' is compared even when not returned: whether the gradient underflows is the point of a dtype.
+        first = Evaluation(1, how.method, how.dtype)
+        low = results if how.order == 1 else subject.values(x, first)
+        exact = subject.values(x, replace(first, dtype=Dtype.float64))
+        errors = [precision.gradient_error(how.dtype, x, v.y, v.dy, e.y, e.dy) for v, e in zip(low, exact, strict=True)]
     if decimals is not None:
         x = round_half_even(x, decimals)
         results = [_rounded(v, decimals) for v in results]
     if fmt is Format.json:
-        return json_answer(values_model(subject, x, results, how))
+        return json_answer(values_model(subject, x, results, how, errors))
     return table_answer(fmt, columns(subject, x, results))
 
 
@@ -212,3 +224,38 @@ def reproducing_url(request: Request, resolved: Mapping[str, Any]) -> str:
 # The answers kept in this worker, by kind.
 values_cache = values_answers.cache
 image_cache = plot_answers.cache
+
+
+async def precision_answer(request: Request, subject: CurveSet) -> Response:
+    """Where the one curve of ``subject`` breaks down in each dtype: thresholds, bounds, overflows and errors.
+
+    float16 and bfloat16 are checked over every finite value, float32 and float64 over a stated sample
+    with every threshold bisected to a representable number; the reports are cached per curve and dtype.
+    """
+    (curve,) = subject.curves
+    reports = await run_heavy(lambda: [curve.precision_report(dtype) for dtype in Dtype])
+    params = dict(curve.params) if isinstance(curve, FunctionCurve) else {}
+    subject_query = params if isinstance(curve, FunctionCurve) else {"expr": curve.expression.text}
+    name = curve.activation.name if isinstance(curve, FunctionCurve) else curve.expression.text
+    return model_response(
+        PrecisionResponse(
+            name=name,
+            label=curve.label,
+            params=params,
+            dtypes=[DtypePrecision.model_validate(report, from_attributes=True) for report in reports],
+            request=reproducing_url(request, subject_query),
+        )
+    )
+
+
+async def precision_plot(request: Request, subject: CurveSet, query: PrecisionPlotOptions) -> Response:
+    """|f′| in each dtype against the exact |f′| on a log scale, with where f′ is exactly 0 shaded."""
+    x_range = query.x_grid()
+    options = query.image_options(request)
+    return await image(
+        request,
+        {"precision plot": subject.identity(), "x": x_range},
+        options,
+        lambda: draw_precision(subject, x_range, options),
+        filename=f"{_filename(subject)}-precision",
+    )

@@ -292,9 +292,45 @@ class ComparePlotQuery(_ImageOptions, _Derivative, _PlotGrid, _Curves):
         return frozenset()
 
 
+class FunctionPrecisionQuery(_WithParams):
+    model_config = _ALLOW
+
+
+class ExpressionPrecisionQuery(_Expression):
+    model_config = _FORBID
+
+
+class _PrecisionGrid(_PlotGrid):
+    """A precision plot's grid: wide enough by default to reach where gradients vanish in half precision."""
+
+    x_min: float = Field(
+        -20.0, ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False, description="left end of the x grid", examples=[-30.0]
+    )
+    x_max: float = Field(
+        20.0,
+        ge=-_LIMIT,
+        le=_LIMIT,
+        allow_inf_nan=False,
+        description="right end of the x grid, included",
+        examples=[30.0],
+    )
+    num: int = Field(
+        1001, ge=settings.MIN_NUM, le=settings.MAX_NUM, description="number of evenly spaced points", examples=[2001]
+    )
+
+
+class FunctionPrecisionPlotQuery(_ImageOptions, _PrecisionGrid, _WithParams):
+    model_config = _ALLOW
+
+
+class ExpressionPrecisionPlotQuery(_ImageOptions, _PrecisionGrid, _Expression):
+    model_config = _FORBID
+
+
 ValuesOptions = FunctionValuesQuery | ExpressionValuesQuery | CompareValuesQuery
 PlotOptions = FunctionPlotQuery | ExpressionPlotQuery | ComparePlotQuery
 AnalysisOptions = FunctionAnalysisQuery | ExpressionAnalysisQuery
+PrecisionPlotOptions = FunctionPrecisionPlotQuery | ExpressionPrecisionPlotQuery
 
 
 # The analyses of /v1/analysis: the functions compared, the network, its training, the image.

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.core import analysis
+from app.core import analysis, precision
 from app.core import expressions as expr
 from app.core.evaluate import Method, grid, numeric_derivatives
 from app.core.expression_kinks import kink_points
 from app.core.expression_tree import ActivationCall, Variable
 from app.core.functions import Array
 from app.core.networks import Nonlinearity
+from app.core.precision import Dtype
 from app.core.registry import MAX_ORDER, Activation, Params
 
 # A derivative (or f) whose one-sided limits differ by less than this, relatively, is continuous there.
@@ -47,6 +48,8 @@ class Evaluation:
 
     order: int = 1
     method: Method = Method.analytic
+    # The precision the numbers are computed in, as PyTorch's CPU kernels compute them in it.
+    dtype: Dtype = Dtype.float64
 
     def __post_init__(self) -> None:
         if not 0 <= self.order <= MAX_ORDER:
@@ -54,6 +57,18 @@ class Evaluation:
         # Without a derivative the method changes nothing: one canonical value.
         if self.order == 0:
             object.__setattr__(self, "method", Method.analytic)
+        if self.dtype is not Dtype.float64:
+            if self.order > 1:
+                raise ValueError(
+                    f"order={self.order} is computed in float64 only: with dtype={self.dtype} the service gives f and "
+                    "f′ as PyTorch's CPU kernels compute them in that dtype, and does not emulate their second and "
+                    "third derivatives; ask for order 0 or 1 with a dtype, or for higher orders in float64"
+                )
+            if self.method is Method.numeric:
+                raise ValueError(
+                    f"method=numeric differences float64 values; with dtype={self.dtype} f′ is what PyTorch's "
+                    "backward kernel gives in that dtype: use method=analytic, or dtype=float64"
+                )
 
     @property
     def derivative(self) -> bool:
@@ -65,7 +80,13 @@ class Evaluation:
         return max(1, self.order)
 
     @classmethod
-    def asked(cls, derivative: bool | None, order: int | None, method: Method = Method.analytic) -> Evaluation:
+    def asked(
+        cls,
+        derivative: bool | None,
+        order: int | None,
+        method: Method = Method.analytic,
+        dtype: Dtype = Dtype.float64,
+    ) -> Evaluation:
         """From the two ways of asking, each None when not given: ``derivative=false`` is ``order=0``.
 
         Raise ValueError, naming both, when they disagree.
@@ -77,7 +98,7 @@ class Evaluation:
                 f"derivative={str(derivative).lower()} and order={order} disagree: derivative=false means "
                 "order=0 (f alone); give one of them"
             )
-        return cls(order, method)
+        return cls(order, method, dtype)
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,9 @@ class FunctionCurve:
         return ["function", self.activation.name, self.params]
 
     def values(self, x: Array, how: Evaluation) -> Values:
+        if how.dtype is not Dtype.float64:
+            y, dy = precision.function_in(how.dtype, self.activation, x, self.params)
+            return expr.mask_undefined((y, dy)[: how.order + 1])
         if how.method is Method.analytic:
             orders = self.activation.derivatives(x, self.params, how.order)
         else:
@@ -174,6 +198,9 @@ class FunctionCurve:
 
     def nonlinearity(self) -> Nonlinearity:
         return analysis.bind(self.activation, self.params)
+
+    def precision_report(self, dtype: Dtype) -> precision.PrecisionReport:
+        return precision.activation_report(dtype, self.activation, self.params)
 
 
 @dataclass(frozen=True)
@@ -200,7 +227,10 @@ class ExpressionCurve:
 
     def values(self, x: Array, how: Evaluation) -> Values:
         # f' is always evaluated: its count of undefined points is part of every answer about an expression.
-        curve = expr.evaluate(self.expression, x, how.method, max(how.order, 1))
+        if how.dtype is not Dtype.float64:
+            curve = precision.expression_in(how.dtype, self.expression, x)
+        else:
+            curve = expr.evaluate(self.expression, x, how.method, max(how.order, 1))
         return Values(curve.orders[: how.order + 1], curve.undefined_counts)
 
     def kinks(self, x_range: Grid) -> tuple[Kink, ...]:
@@ -215,6 +245,9 @@ class ExpressionCurve:
 
     def nonlinearity(self) -> Nonlinearity:
         return analysis.from_expression(self.expression)
+
+    def precision_report(self, dtype: Dtype) -> precision.PrecisionReport:
+        return precision.expression_report(dtype, self.expression)
 
 
 Curve = FunctionCurve | ExpressionCurve

@@ -83,10 +83,10 @@ def evaluate(expression: Expression, x: Array, method: Method = Method.analytic,
             orders = (f(x), *numeric_derivatives(f, x, order))
         else:
             orders = jet(expression.tree, x, order)
-    return _mask_undefined(orders)
+    return mask_undefined(orders)
 
 
-def _mask_undefined(orders: tuple[Array, ...]) -> Curve:
+def mask_undefined(orders: tuple[Array, ...]) -> Curve:
     """Each order with nan where it, or f itself, is not finite; and the count of such points."""
     y_ok = np.isfinite(orders[0])
     masked, counts = [], []

@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 import numpy as np
+from numpy.typing import NDArray
 
-from app.core import analysis
+from app.core import analysis, precision
 from app.core.curves import CurveSet, Evaluation, Grid, Kind, break_at_jumps
 from app.core.functions import Array
 from app.core.networks import Nonlinearity
+from app.core.precision import Dtype
 
 from .canvas import Image, ImageOptions
 from .charts import Curve, Line, Marks, Shade, render_function, render_lines, render_overlay
@@ -57,6 +59,8 @@ def draw_curve_set(
 
     An expression's lines break at its poles and jumps; a registered function has none.
     """
+    if how.dtype is not Dtype.float64:
+        return _draw_in_dtype(subject, x_range, options, how)
     x = x_range.points()
     # f' is computed even when not drawn: it places an expression's breaks.
     values = subject.values(x, Evaluation(max(how.order, 1), how.method))
@@ -83,6 +87,63 @@ def draw_curve_set(
         shades=shades,
         marks=marks,
     )
+
+
+def _draw_in_dtype(subject: CurveSet, x_range: Grid, options: ImageOptions, how: Evaluation) -> Image:
+    """Each curve as ``how.dtype`` computes it, over the exact curve for one function or expression,
+    with where its f′ is exactly 0 although the exact f′ is not shaded."""
+    x = precision.round_to(x_range.points(), how.dtype)
+    first = Evaluation(1, how.method, how.dtype)
+    low = subject.values(x, first)
+    exact = subject.values(x, Evaluation(1))
+    shown = how.order + 1
+    drawn = [
+        Curve(_literal(f"{curve.label} ({how.dtype})"), v.orders[:shown])
+        for curve, v in zip(subject.curves, low, strict=True)
+    ]
+    shades: list[Shade] = []
+    if subject.kind is not Kind.comparison:
+        (curve,), (v,), (e,) = subject.curves, low, exact
+        drawn.append(Curve(_literal(f"{curve.label} (exact)"), e.orders[:shown]))
+        zero = _runs(x, (v.dy == 0) & (e.dy != 0))
+        if zero:
+            shades.append(Shade(f"f′ = 0 exactly in {how.dtype}", zero))
+    title = ", ".join(curve.label for curve in subject.curves)
+    if len(title) > _TITLE_CHARS:
+        title = f"{len(subject.curves)} curves"
+    return render_overlay(x, drawn, options=options, title=_literal(f"{title} in {how.dtype}"), shades=shades)
+
+
+def draw_precision(subject: CurveSet, x_range: Grid, options: ImageOptions) -> Image:
+    """|f′| as float32, float16 and bfloat16 compute it against the exact |f′|, on a log scale, with where
+    each dtype's f′ is exactly 0 (although the exact one is not) shaded."""
+    (curve,) = subject.curves
+    x = x_range.points()
+    exact = curve.values(x, Evaluation(1))
+    lines = [Line(_literal(f"{curve.label} (exact)"), x, np.abs(exact.dy))]
+    shades = []
+    for dtype in (Dtype.float32, Dtype.float16, Dtype.bfloat16):
+        rounded = precision.round_to(x, dtype)
+        low = curve.values(rounded, Evaluation(1, dtype=dtype))
+        lines.append(Line(dtype.value, rounded, np.abs(low.dy)))
+        zero = _runs(x, (low.dy == 0) & (exact.dy != 0))
+        if zero:
+            shades.append(Shade(f"f′ = 0 in {dtype}", zero))
+    return render_lines(
+        lines,
+        options=options,
+        title=_literal(f"|f′| of {curve.label} by precision"),
+        ylabel="|f′(x)|",
+        log_y=True,
+        shades=shades,
+    )
+
+
+def _runs(x: Array, where: NDArray[np.bool_]) -> tuple[tuple[float, float], ...]:
+    """The x-intervals of the grid where ``where`` holds at consecutive points."""
+    edges = np.diff(np.concatenate(([0], where.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return tuple((float(x[a]), float(x[b])) for a, b in zip(starts, stops, strict=True))
 
 
 def _literal(text: str) -> str:

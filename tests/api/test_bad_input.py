@@ -101,6 +101,14 @@ UNKNOWN_NAMES = [
     Bad("unknown parameter", f"{V}?bogus=1", 422, "relu does not take 'bogus'"),
     Bad("parameter of another function", f"{V}?alpha=1", 422, "relu does not take 'alpha'"),
     Bad("unknown parameter on analysis", "/v1/analysis/cost?f=relu&bogus=1", 422, "unknown query parameter 'bogus'"),
+    Bad(
+        "precision of a parameter not taken", "/v1/activations/relu/precision?beta=2", 422, "relu does not take 'beta'"
+    ),
+    Bad("precision plot at no scale", "/v1/activations/relu/precision/plot?scale=abc", 422, "valid integer"),
+    Bad("precision of a broken expression", "/v1/expressions/precision?expr=x%2B", 422, "expr"),
+    Bad("precision plot without expression", "/v1/expressions/precision/plot", 422, "Field required"),
+    Bad("unknown dtype", f"{V}?dtype=float8", 422, "float16"),
+    Bad("half precision at order 3", f"{V}?dtype=float16&order=3", 422, "float64 only"),
     Bad("unknown curve in a comparison", "/v1/compare/values?f=relu&f=nosuch", 422, "unknown function or name"),
     Bad("too many curves", "/v1/compare/values?" + "&".join(["f=relu"] * 9), 422, "at most 8 curves"),
     Bad("comparison without curves", "/v1/compare/values", 422, "Field required"),

@@ -91,6 +91,33 @@ def test_the_order_control_offers_every_order_the_api_draws(client: TestClient) 
     assert f"export const MAX_ORDER = {MAX_ORDER};" in _modules()["state.js"]
 
 
+def _resolve(document: dict, schema: dict) -> list[dict]:
+    """A schema and its alternatives (anyOf, oneOf, allOf), each with its $ref followed."""
+    while "$ref" in schema:
+        node = document
+        for key in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[key]
+        schema = node
+    found = [schema]
+    for alternative in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        found += _resolve(document, alternative)
+    return found
+
+
+def test_the_precision_control_offers_every_dtype_the_api_computes_in(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    (parameter,) = [
+        p for p in document["paths"]["/v1/activations/{name}/values"]["get"]["parameters"] if p["name"] == "dtype"
+    ]
+    (enum,) = [schema["enum"] for schema in _resolve(document, parameter["schema"]) if "enum" in schema]
+    listed = re.search(r"^export const DTYPES = \[([^\]]*)\];$", _modules()["state.js"], flags=re.MULTILINE)
+    assert listed is not None
+    assert re.findall(r'"(\w+)"', listed.group(1)) == enum
+    assert 'export const DEFAULT_DTYPE = "float64";' in _modules()["state.js"]
+    html = client.get("/").text
+    assert '<select id="dtype" name="dtype"' in html
+
+
 def test_page_loads_nothing_from_other_hosts(client: TestClient) -> None:
     html = client.get("/").text
     scripts = [client.get(f"/static/{name}").text for name in _modules()]

@@ -275,7 +275,18 @@ def test_get_values_documents_every_query_parameter(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/v1/activations/{name}/values"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}
-    assert set(parameters) == {"name", "x_min", "x_max", "num", "derivative", "order", "method", "format", "decimals"}
+    assert set(parameters) == {
+        "name",
+        "x_min",
+        "x_max",
+        "num",
+        "derivative",
+        "order",
+        "method",
+        "dtype",
+        "format",
+        "decimals",
+    }
     assert parameters["num"]["schema"]["maximum"] == settings.MAX_NUM
     assert _resolve(spec, parameters["method"]["schema"])["enum"] == ["analytic", "numeric"]
     assert all(p["in"] == "query" and p["description"] for n, p in parameters.items() if n != "name")

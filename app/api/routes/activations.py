@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.core import registry
-from app.schemas import ActivationInfo, AnalysisResponse, ValuesRequest, ValuesResponse
+from app.schemas import ActivationInfo, AnalysisResponse, PrecisionResponse, ValuesRequest, ValuesResponse
 from app.web.caching import CACHED_RESPONSES
 from app.web.encoding import model_response
 from app.web.limits import BODY_RESPONSES, BUSY_RESPONSES
@@ -16,7 +16,14 @@ from app.web.routing import ApiRoute
 
 from .. import curves
 from ..deps import UNKNOWN_NAME_RESPONSES, ActivationDep, function_set
-from ..queries import FunctionAnalysisQuery, FunctionPlotQuery, FunctionValuesQuery, PointsQuery
+from ..queries import (
+    FunctionAnalysisQuery,
+    FunctionPlotQuery,
+    FunctionPrecisionPlotQuery,
+    FunctionPrecisionQuery,
+    FunctionValuesQuery,
+    PointsQuery,
+)
 
 router = APIRouter(route_class=ApiRoute)
 
@@ -120,3 +127,37 @@ async def read_analysis(
     `depth` such derivatives can shrink or grow a gradient at most.
     """
     return await curves.analyse(request, function_set(activation, query.function_params()), query)
+
+
+@router.get(
+    "/{name}/precision",
+    response_model=PrecisionResponse,
+    responses={**BUSY_RESPONSES, **JSON_ONLY_RESPONSES, **UNKNOWN_NAME_RESPONSES},
+    dependencies=[JsonOnly],
+    summary="Where f and f′ break down in float32, float16 and bfloat16",
+)
+async def read_precision(
+    request: Request, activation: ActivationDep, query: Annotated[FunctionPrecisionQuery, Query()]
+) -> Response:
+    """For each dtype, as PyTorch's CPU kernels compute the function in it: from where f′ is exactly 0, where
+    f reaches its bound exactly, where f or f′ overflows, and the largest error in ULP with the share of exact
+    inputs.
+
+    float16 and bfloat16 are checked over every finite value; float32 and float64 over a stated sample, with
+    every threshold bisected to a representable number. The function's parameters go in the query string.
+    """
+    return await curves.precision_answer(request, function_set(activation, query.function_params()))
+
+
+@router.get(
+    "/{name}/precision/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **UNKNOWN_NAME_RESPONSES, **BUSY_RESPONSES},
+    summary="Plot |f′| in each dtype against the exact |f′|",
+)
+async def read_precision_plot(
+    request: Request, activation: ActivationDep, query: Annotated[FunctionPrecisionPlotQuery, Query()]
+) -> Response:
+    """PNG (default) or SVG of |f′| as float32, float16 and bfloat16 compute it and exactly, on a log scale,
+    with where each dtype's f′ is exactly 0 shaded."""
+    return await curves.precision_plot(request, function_set(activation, query.function_params()), query)

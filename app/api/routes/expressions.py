@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.schemas import AnalysisResponse, ExpressionValuesRequest, ExpressionValuesResponse
+from app.schemas import AnalysisResponse, ExpressionValuesRequest, ExpressionValuesResponse, PrecisionResponse
 from app.web.caching import CACHED_RESPONSES
 from app.web.limits import BODY_RESPONSES, BUSY_RESPONSES
 from app.web.negotiation import IMAGE_RESPONSES, JSON_ONLY_RESPONSES, TABULAR_RESPONSES, JsonOnly
@@ -14,7 +14,14 @@ from app.web.routing import ApiRoute
 
 from .. import curves
 from ..deps import expression_set
-from ..queries import ExpressionAnalysisQuery, ExpressionPlotQuery, ExpressionValuesQuery, PointsQuery
+from ..queries import (
+    ExpressionAnalysisQuery,
+    ExpressionPlotQuery,
+    ExpressionPrecisionPlotQuery,
+    ExpressionPrecisionQuery,
+    ExpressionValuesQuery,
+    PointsQuery,
+)
 
 router = APIRouter(route_class=ApiRoute)
 
@@ -76,3 +83,29 @@ async def read_expression_analysis(request: Request, query: Annotated[Expression
     are each at most `EXPR_MAX_WORK`.
     """
     return await curves.analyse(request, expression_set(query.expr), query)
+
+
+@router.get(
+    "/precision",
+    response_model=PrecisionResponse,
+    responses={**BUSY_RESPONSES, **JSON_ONLY_RESPONSES},
+    dependencies=[JsonOnly],
+    summary="Where an expression and its derivative break down in float32, float16 and bfloat16",
+)
+async def read_expression_precision(request: Request, query: Annotated[ExpressionPrecisionQuery, Query()]) -> Response:
+    """The report of `/v1/activations/{name}/precision` for an expression, computed node by node as PyTorch
+    eager computes it in each dtype."""
+    return await curves.precision_answer(request, expression_set(query.expr))
+
+
+@router.get(
+    "/precision/plot",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **BUSY_RESPONSES},
+    summary="Plot an expression's |f′| in each dtype against the exact |f′|",
+)
+async def read_expression_precision_plot(
+    request: Request, query: Annotated[ExpressionPrecisionPlotQuery, Query()]
+) -> Response:
+    """PNG (default) or SVG of |f′| in each dtype and exactly, on a log scale, zero regions shaded."""
+    return await curves.precision_plot(request, expression_set(query.expr), query)
