@@ -86,6 +86,19 @@ CASES = [
     Case(
         "values num=100,000, CSV, cold (new x_max each time)", "service", f"{VALUES}?num=100000&format=csv", cold=X_MAX
     ),
+    # In the half-precision dtypes, as PyTorch's CPU kernels compute them: each against float64.
+    Case(
+        "values num=100,000, JSON, float16, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000&dtype=float16",
+        cold=X_MAX,
+    ),
+    Case(
+        "values num=100,000, JSON, bfloat16, cold (new x_max each time)",
+        "service",
+        f"{VALUES}?num=100000&dtype=bfloat16",
+        cold=X_MAX,
+    ),
     # The second and third derivatives beside f and f': each order's cost against order 1.
     Case(
         "values num=100,000, JSON, order=2, cold (new x_max each time)",
@@ -139,6 +152,8 @@ FLOOR, FLOOR_ASYNC = "floor: no-op `def` route", "floor: no-op `async def` route
 FLOOR_SHAPED = "floor: no-op `async def` route with a path parameter, sending a values answer's bytes and headers"
 V100, V100K, NPY = "values num=100, JSON", "values num=100,000, JSON", "values num=100,000, NPY"
 COLD_VALUES = ", cold (new x_max each time)"
+FLOAT16_JSON = "values num=100,000, JSON, float16" + COLD_VALUES
+BFLOAT16_JSON = "values num=100,000, JSON, bfloat16" + COLD_VALUES
 ORDER2_JSON = "values num=100,000, JSON, order=2" + COLD_VALUES
 ORDER3_JSON = "values num=100,000, JSON, order=3" + COLD_VALUES
 ORDER2_NPY = "values num=100,000, NPY, order=2" + COLD_VALUES
@@ -162,6 +177,9 @@ RATIOS = [
     ("values num=100,000 NPY / straightforward JSON", (NPY, ONE), (V100K, STRAIGHT), 20.0),
     ("values num=100,000 NPY, cold / straightforward JSON", (NPY + COLD_VALUES, ONE), (V100K, STRAIGHT), 20.0),
     ("POST 100,000 points / straightforward", (POST, ONE), (POST, STRAIGHT), 3.0),
+    # Requests per second in float16 and bfloat16 against float64: at least 1/2 is at most 2x the cost.
+    ("values num=100,000 JSON, cold: float16 / float64", (FLOAT16_JSON, ONE), (V100K + COLD_VALUES, ONE), 0.5),
+    ("values num=100,000 JSON, cold: bfloat16 / float64", (BFLOAT16_JSON, ONE), (V100K + COLD_VALUES, ONE), 0.5),
     # Requests per second of order k against order 1: at least 1/2 for order 2 and 1/3 for order 3
     # is at most 2x and 3x the cost.
     ("values num=100,000 JSON, cold: order 2 / order 1", (ORDER2_JSON, ONE), (V100K + COLD_VALUES, ONE), 0.5),

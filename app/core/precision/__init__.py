@@ -28,6 +28,8 @@ import numpy as np
 
 from app.core import expressions
 from app.core.functions import Array
+from app.core.precision import dtypes as dtypes_module
+from app.core.precision import report as report_module
 from app.core.precision.dtypes import Dtype, cast, finite_values, round_to, ulp
 from app.core.precision.expression import expression_in
 from app.core.precision.kernels import Context, value_and_grad
@@ -40,6 +42,7 @@ __all__ = [
     "PrecisionReport",
     "activation_report",
     "cast",
+    "clear_reports",
     "expression_in",
     "expression_report",
     "finite_values",
@@ -130,3 +133,12 @@ def expression_report(dtype: Dtype, expression: expressions.Expression) -> Preci
         while len(_EXPRESSION_REPORTS) > _EXPRESSION_REPORTS_SIZE:
             _EXPRESSION_REPORTS.popitem(last=False)
     return report
+
+
+def clear_reports() -> None:
+    """Forget every cached report and sample, as a fresh worker has none (for tests and benchmarks)."""
+    _activation_report.cache_clear()
+    with _EXPRESSION_REPORTS_LOCK:
+        _EXPRESSION_REPORTS.clear()
+    report_module._sample.cache_clear()
+    dtypes_module._finite_values.cache_clear()
