@@ -13,6 +13,10 @@ export const ROUTES = {
   expressionPlot: "/v1/expressions/plot",
   compareValues: "/v1/compare/values",
   comparePlot: "/v1/compare/plot",
+  precision: "/v1/activations/{name}/precision",
+  precisionPlot: "/v1/activations/{name}/precision/plot",
+  expressionPrecision: "/v1/expressions/precision",
+  expressionPrecisionPlot: "/v1/expressions/precision/plot",
 };
 
 // A route with its {placeholders} filled in: path(ROUTES.plot, { name: "elu" }) is /v1/activations/elu/plot.
@@ -84,8 +88,29 @@ export function isAbort(error) {
 // lack some routes, and the explorer then shows less instead of failing.
 class Service {
   constructor(openapi) {
+    this.document = openapi;
     this.paths = openapi.paths;
     this.routes = new Set(Object.keys(openapi.paths));
+  }
+
+  // A schema with its $ref followed (#/components/schemas/... within the document).
+  resolve(schema) {
+    let found = schema;
+    for (let hops = 0; found && typeof found.$ref === "string" && hops < 10; hops += 1) {
+      found = found.$ref
+        .replace(/^#\//, "")
+        .split("/")
+        .reduce((node, key) => node?.[key.replaceAll("~1", "/").replaceAll("~0", "~")], this.document);
+    }
+    return found || undefined;
+  }
+
+  // A schema and the alternatives it offers (anyOf, oneOf, allOf), each resolved.
+  alternatives(schema) {
+    const own = this.resolve(schema);
+    if (!own) return [];
+    const more = [...(own.anyOf || []), ...(own.oneOf || []), ...(own.allOf || [])];
+    return [own, ...more.flatMap((s) => this.alternatives(s))];
   }
 
   offers(route) {
@@ -108,6 +133,32 @@ class Service {
     if (!schema) return undefined;
     const found = [schema, ...(schema.anyOf || []), ...(schema.oneOf || [])].find((s) => Number.isFinite(s.maximum));
     return found ? found.maximum : Infinity;
+  }
+
+  // The values a route's parameter takes when its schema lists them (an enum, perhaps behind a
+  // $ref or within anyOf); [] when the route does not declare the parameter or lists nothing.
+  choices(route, name) {
+    const schema = this.parameter(route, name)?.schema;
+    if (!schema) return [];
+    const found = this.alternatives(schema).find((s) => Array.isArray(s.enum));
+    return found ? found.enum.filter((value) => typeof value === "string") : [];
+  }
+
+  // The schema of a route's JSON answer (200), resolved; undefined when the document has none.
+  answer(route) {
+    const content = this.operation(route)?.responses?.["200"]?.content?.["application/json"];
+    return this.resolve(content?.schema);
+  }
+
+  // The properties of an object schema (one of its alternatives), each resolved: {name: schema}.
+  properties(schema) {
+    const found = this.alternatives(schema).find((s) => s.properties);
+    if (!found) return {};
+    // A property's own title and description come before those of the schema it refers to.
+    const own = (value) => Object.fromEntries(Object.entries(value).filter(([key]) => key !== "$ref"));
+    return Object.fromEntries(
+      Object.entries(found.properties).map(([key, value]) => [key, { ...(this.resolve(value) || {}), ...own(value) }]),
+    );
   }
 }
 

@@ -1,9 +1,9 @@
 // The function panel: the formula and properties of the function, a control per parameter, the
-// x range and the highest derivative drawn. Every control changes the state and then calls
+// x range, the highest derivative drawn and the precision computed in. Every control changes the state and then calls
 // changed(soon), where soon asks for a redraw after a pause (a slider being dragged) rather than
 // at once.
 
-import { activation, setOrder, setParam, setRange, state } from "./state.js";
+import { DEFAULT_DTYPE, activation, orderLimit, setDtype, setOrder, setParam, setRange, state } from "./state.js";
 import { $, formatNumber } from "./util.js";
 
 function niceStep(span) {
@@ -178,22 +178,57 @@ export function syncRangeInputs() {
   }
 }
 
-// The order control: radio buttons named "order" with values 0 to 3; those above what the server
-// draws are disabled. changed() is called once the state holds the new order.
+// The order control: radio buttons named "order" with values 0 to 3; those above what can be drawn
+// (what the server draws, f′ at most in a precision other than float64) are disabled, and the hint
+// says why. changed() is called once the state holds the new order.
 export function bindOrder(changed) {
   for (const input of document.querySelectorAll('input[name="order"]')) {
-    input.disabled = Number(input.value) > state.maxOrder;
     input.addEventListener("change", () => {
       if (!input.checked) return;
       setOrder(Number(input.value));
       changed();
     });
   }
-  syncOrderInput();
+  syncOrder();
 }
 
-function syncOrderInput() {
+const ORDER_HELP = "f, then one panel per derivative up to the one chosen.";
+
+export function syncOrder() {
+  const limit = orderLimit();
   for (const input of document.querySelectorAll('input[name="order"]')) {
+    input.disabled = Number(input.value) > limit;
     input.checked = Number(input.value) === state.order;
   }
+  const help = $("order-help");
+  const lowered = limit < state.maxOrder;
+  help.textContent = lowered ? `f″ and f‴ are computed in float64 only, not in ${state.dtype}.` : ORDER_HELP;
+  help.classList.toggle("limited", lowered);
+}
+
+// The precision control: a <select> of the precisions the server computes in, hidden when it
+// offers float64 alone. changed() is called once the state holds the new precision (and the
+// order it allows).
+export function bindDtype(changed) {
+  const select = $("dtype");
+  select.innerHTML = "";
+  for (const dtype of state.dtypes) {
+    select.add(new Option(dtype, dtype));
+  }
+  $("dtype-field").hidden = state.dtypes.length < 2;
+  select.addEventListener("change", () => {
+    setDtype(select.value);
+    syncDtype();
+    changed();
+  });
+  syncDtype();
+}
+
+function syncDtype() {
+  $("dtype").value = state.dtype;
+  const low = state.dtype !== DEFAULT_DTYPE;
+  $("dtype-help").textContent = low
+    ? `x rounded to ${state.dtype}; f and f′ as PyTorch computes them in ${state.dtype}.`
+    : "f and its derivatives in float64; choose a lower precision to see its rounding.";
+  syncOrder();
 }

@@ -4,20 +4,24 @@
 //   main.js      wires the modules: the controls change the state, the views redraw from it
 //   api.js       the routes and every request to the service
 //   state.js     the state and its copy in the address
-//   controls.js  the function panel: formula, properties, parameters, x range, order
+//   controls.js  the function panel: formula, properties, parameters, x range, order, precision
 //   plot.js      a plot with its downloads and curl command; the cursor on the main plot
 //   analysis.js  the analysis numbers
+//   precision.js where f′ rounds to 0 in each precision, and the other precision numbers
 //   util.js      small helpers
 
 import { AnalysisPanel } from "./analysis.js";
 import { ROUTES, connect } from "./api.js";
-import { bindOrder, bindRange, showFunction, showProperties, syncRangeInputs } from "./controls.js";
-import { Cursor, PlotView, darkScheme } from "./plot.js";
+import { bindDtype, bindOrder, bindRange, showFunction, showProperties, syncRangeInputs } from "./controls.js";
+import { Cursor, PlotView, darkScheme, theme } from "./plot.js";
+import { PrecisionView } from "./precision.js";
 import {
+  DEFAULT_DTYPE,
   MAX_ORDER,
   activation,
   addCurve,
   currentCurve,
+  dtypePairs,
   loadHash,
   paramPairs,
   paramsText,
@@ -39,6 +43,11 @@ function derivativesText(order, whose) {
   return order > 0 ? ` and ${whose} ${[one, "first two derivatives", "first three derivatives"][order - 1]}` : "";
 }
 
+// The end of a plot's description: in which precision it is computed, when not float64.
+function inPrecision(dtype) {
+  return dtype === DEFAULT_DTYPE ? "" : `, computed in ${dtype}`;
+}
+
 // The highest order the server draws and evaluates: 0 to 3 where the function's routes take
 // `order`, 1 where they only know derivative=true/false.
 function highestOrder(service) {
@@ -55,6 +64,19 @@ class Explorer {
     this.analysis = new AnalysisPanel(service);
     this.expr = new PlotView("expr", service);
     this.compare = new PlotView("compare", service);
+    this.precision = new PrecisionView(service, {
+      route: ROUTES.precision,
+      plotRoute: ROUTES.precisionPlot,
+      box: "precision",
+      panel: "precision-panel",
+    });
+    this.exprPrecision = new PrecisionView(service, {
+      route: ROUTES.expressionPrecision,
+      plotRoute: ROUTES.expressionPrecisionPlot,
+      box: "expr-precision",
+      heading: "Precision: where f′ rounds to exactly 0",
+      quiet: true,
+    });
     this.refreshSoon = debounce(() => this.refresh(), 140);
   }
 
@@ -71,7 +93,27 @@ class Explorer {
     return { order: takesFlag ? order : 1, pairs: takesFlag && order === 0 ? [["derivative", false]] : [] };
   }
 
-  // The function: its plot, the values under the cursor and the analysis.
+  // The precision as a route takes it: dtype= when it is not float64 and the route declares it
+  // (a server without it computes in float64). With the precision actually asked for.
+  dtypeOf(route) {
+    const takes = Boolean(this.service.parameter(route, "dtype"));
+    const pairs = takes ? dtypePairs() : [];
+    return { dtype: pairs.length ? state.dtype : DEFAULT_DTYPE, pairs };
+  }
+
+  // What a plot of f′ in each precision takes besides its subject (those it declares are sent): the
+  // x range takes in the route's own default range, wide enough to show where f′ rounds to 0.
+  precisionPlotPairs(route) {
+    const wide = (name) => this.service.parameter(route, name)?.schema?.default;
+    const [low, high] = [wide("x_min"), wide("x_max")];
+    const range = [
+      ["x_min", Number.isFinite(low) ? Math.min(low, state.x_min) : state.x_min],
+      ["x_max", Number.isFinite(high) ? Math.max(high, state.x_max) : state.x_max],
+    ];
+    return [...range, ["theme", theme()], ["grid", state.grid]];
+  }
+
+  // The function: its plot, the values under the cursor, the analysis and the precision numbers.
   refresh() {
     const info = activation();
     if (!info) return;
@@ -81,21 +123,24 @@ class Explorer {
     }
     const extra = paramsText();
     const { order, pairs: orderPairs } = this.orderOf(ROUTES.plot);
+    const { dtype, pairs: dtypePlotPairs } = this.dtypeOf(ROUTES.plot);
     const what = `${info.label}${extra ? ` (${extra})` : ""}${derivativesText(order, "its")}`;
     const params = { name: state.fn };
     this.plot.show({
       plot: ROUTES.plot,
       values: ROUTES.values,
       params,
-      pairs: [...paramPairs(), ...rangePairs(), ...orderPairs],
+      pairs: [...paramPairs(), ...rangePairs(), ...orderPairs, ...dtypePlotPairs],
       imagePairs: [["grid", state.grid]],
       panels: order + 1,
       name: state.fn,
-      alt: `${what} for x from ${state.x_min} to ${state.x_max}`,
+      alt: `${what} for x from ${state.x_min} to ${state.x_max}${inPrecision(dtype)}`,
     });
     const values = this.orderOf(ROUTES.values);
-    this.cursor.load(params, [...paramPairs(), ...rangePairs(), ...values.pairs], values.order);
+    const valuesDtype = this.dtypeOf(ROUTES.values).pairs;
+    this.cursor.load(params, [...paramPairs(), ...rangePairs(), ...values.pairs, ...valuesDtype], values.order);
     this.analysis.load(params, paramPairs(), rangePairs());
+    this.precision.load(params, paramPairs(), state.dtype, this.precisionPlotPairs(ROUTES.precisionPlot));
     saveHash();
   }
 
@@ -103,15 +148,18 @@ class Explorer {
     const text = state.expr.trim();
     if (!text) return;
     const { order, pairs: orderPairs } = this.orderOf(ROUTES.expressionPlot);
+    const { dtype, pairs: dtypePlotPairs } = this.dtypeOf(ROUTES.expressionPlot);
     this.expr.show({
       plot: ROUTES.expressionPlot,
       values: ROUTES.expressionValues,
-      pairs: [["expr", text], ...rangePairs(), ...orderPairs],
+      pairs: [["expr", text], ...rangePairs(), ...orderPairs, ...dtypePlotPairs],
       imagePairs: [["grid", state.grid]],
       panels: order + 1,
       name: "expression",
-      alt: `f(x) = ${text}${derivativesText(order, "its")}`,
+      alt: `f(x) = ${text}${derivativesText(order, "its")}${inPrecision(dtype)}`,
     });
+    const plotPairs = this.precisionPlotPairs(ROUTES.expressionPrecisionPlot);
+    this.exprPrecision.load({}, [["expr", text]], state.dtype, plotPairs);
     saveHash();
   }
 
@@ -156,14 +204,16 @@ class Explorer {
     for (const curve of state.curves) pairs.push(["f", curve.f]);
     for (const curve of state.curves) pairs.push(["label", curve.label]);
     const { order, pairs: orderPairs } = this.orderOf(ROUTES.comparePlot);
+    const { dtype, pairs: dtypePlotPairs } = this.dtypeOf(ROUTES.comparePlot);
+    const labels = state.curves.map((c) => c.label).join(", ");
     this.compare.show({
       plot: ROUTES.comparePlot,
       values: ROUTES.compareValues,
-      pairs: [...pairs, ...rangePairs(), ...orderPairs],
+      pairs: [...pairs, ...rangePairs(), ...orderPairs, ...dtypePlotPairs],
       imagePairs: [["grid", state.grid]],
       panels: order + 1,
       name: "comparison",
-      alt: `Comparison of ${state.curves.map((c) => c.label).join(", ")}${derivativesText(order, "their")}`,
+      alt: `Comparison of ${labels}${derivativesText(order, "their")}${inPrecision(dtype)}`,
     });
   }
 
@@ -183,7 +233,12 @@ async function start() {
     setError($("plot-error"), `The service could not be reached: ${error.message}`);
     return;
   }
-  setCatalogue(functions, service.parameter(ROUTES.compareValues, "f")?.schema?.maxItems, highestOrder(service));
+  setCatalogue(
+    functions,
+    service.parameter(ROUTES.compareValues, "f")?.schema?.maxItems,
+    highestOrder(service),
+    service.choices(ROUTES.values, "dtype"),
+  );
 
   const select = $("fn");
   const compareSelect = $("compare-fn");
@@ -225,6 +280,10 @@ async function start() {
   bindRange("x_min", changed);
   bindRange("x_max", changed);
   bindOrder(() => {
+    showProperties();
+    explorer.refreshAll();
+  });
+  bindDtype(() => {
     showProperties();
     explorer.refreshAll();
   });

@@ -21,9 +21,28 @@ const DERIVATIVES = [
   ["d3y", 3, "readout-d3y", "at-d3y"],
 ];
 // A value smaller than this share of its series' largest |value| is rounding noise: it reads 0.
+// Not so in a lower precision than float64, whose values are shown exactly as computed.
 const NOISE = 1e-9;
+// The headline numbers of the `error` object of a values answer in a lower precision (the largest
+// errors in ULPs, the points where f′ underflowed to 0 or a value became inf or nan), each under
+// the names the service may give it, with how it reads; a count of 0 is left out.
+const ERRORS = [
+  [["y_max_ulp", "max_ulp_y"], (v) => `f off by at most ${ulps(v)}`],
+  [["dy_max_ulp", "max_ulp_dy"], (v) => `f′ by ${ulps(v)}`],
+  [["underflows", "gradient_underflow"], (v) => `f′ underflows to 0 at ${points(v)}`],
+  [["nonfinite", "non_finite"], (v) => `inf or nan at ${points(v)} where the exact value is finite`],
+];
 
-function theme() {
+function ulps(value) {
+  return `${formatNumber(Number(value.toPrecision(3)))} ulp`;
+}
+
+function points(count) {
+  return `${count} ${count === 1 ? "point" : "points"}`;
+}
+
+// The scheme the plots are drawn in: the page's.
+export function theme() {
   return darkScheme.matches ? "dark" : "light";
 }
 
@@ -80,6 +99,24 @@ function plotSize(available, panels = 2) {
 
 function clean(value, scale) {
   return typeof value === "number" && Math.abs(value) < NOISE * scale ? 0 : value;
+}
+
+// The `error` object of a values answer in a lower precision as one sentence, or "".
+function errorText(data) {
+  const error = data.error;
+  if (!error || typeof error !== "object") return "";
+  const parts = [];
+  for (const [keys, text] of ERRORS) {
+    const key = keys.find((k) => k in error);
+    if (key === undefined) continue;
+    // A count may come as the list of the points themselves.
+    const value = Array.isArray(error[key]) ? error[key].length : error[key];
+    if (typeof value === "number" && Number.isFinite(value) && (value !== 0 || key.includes("ulp"))) {
+      parts.push(text(value));
+    }
+  }
+  const count = Number.isInteger(error.points) ? error.points : data.x.length;
+  return parts.length ? `${data.dtype} against the exact values at these ${count} points: ${parts.join(", ")}.` : "";
 }
 
 function largest(series) {
@@ -219,6 +256,8 @@ export class Cursor {
     this.series = {};
     this.scales = {};
     this.order = 1;
+    // The precision of the values shown: float64 unless the answer names another.
+    this.dtype = "float64";
     this.controller = null;
     const figure = view.figure;
     figure.addEventListener("pointermove", (event) => this.point(event));
@@ -246,19 +285,34 @@ export class Cursor {
       this.x = data.x;
       this.series = {};
       this.scales = {};
+      this.dtype = typeof data.dtype === "string" ? data.dtype : "float64";
+      const exact = this.dtype === "float64";
       for (const key of ["y", ...DERIVATIVES.map(([k]) => k)]) {
         if (!Array.isArray(data[key])) continue;
         this.series[key] = data[key];
-        this.scales[key] = largest(data[key]);
+        this.scales[key] = exact ? largest(data[key]) : 0;
       }
+      this.showPrecision(exact ? "" : errorText(data));
       if (this.index < 0 || this.index >= data.x.length) this.index = this.nearestIndex(0);
       this.show();
     } catch (error) {
       if (!isAbort(error)) {
         this.x = [];
+        this.dtype = "float64";
+        this.showPrecision("");
         this.show();
       }
     }
+  }
+
+  // The precision the readout's values are in (a tag after them) and their errors (a line below),
+  // shown for a precision other than float64.
+  showPrecision(text) {
+    const tag = $("readout-dtype");
+    tag.textContent = this.dtype;
+    tag.hidden = this.dtype === "float64";
+    $("readout-error").textContent = text;
+    $("readout-error").hidden = !text;
   }
 
   showReadoutFields() {

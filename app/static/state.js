@@ -1,6 +1,6 @@
 // The explorer's state: the function and its parameters, the x range, the drawing options (the
-// highest derivative drawn and the grid), the expression and the compared curves, with the
-// catalogue they refer to. Read `state` freely; change it only through the functions below. The
+// highest derivative drawn, the precision computed in and the grid), the expression and the
+// compared curves, with the catalogue they refer to. Read `state` freely; change it only through the functions below. The
 // address keeps it (#fn=elu&alpha=0.5&x_min=-3&order=2...), so that a view can be shared.
 
 import { query } from "./util.js";
@@ -9,6 +9,12 @@ const MAX_CURVES = 8;
 // The highest derivative the API draws (order=0..3: f alone, then f′, f″ and f‴ as well).
 export const MAX_ORDER = 3;
 const DEFAULT_ORDER = 1;
+// The precisions the API computes in: float64 (exact, the default) and those whose rounding it
+// shows, as PyTorch's CPU kernels compute in them. Derivatives above f′ are float64 only.
+export const DTYPES = ["float64", "float32", "float16", "bfloat16"];
+export const DEFAULT_DTYPE = "float64";
+// The highest order computed in another precision than float64.
+export const LOW_PRECISION_MAX_ORDER = 1;
 
 export const state = {
   fn: "relu",
@@ -17,6 +23,8 @@ export const state = {
   x_max: 5,
   // The highest derivative drawn and read under the cursor: 0 is f alone, 1 adds f′, 2 f″, 3 f‴.
   order: DEFAULT_ORDER,
+  // The precision f and f′ are computed in: one of DTYPES.
+  dtype: DEFAULT_DTYPE,
   grid: true,
   expr: "",
   curves: [],
@@ -25,14 +33,18 @@ export const state = {
   catalogue: new Map(),
   maxCurves: MAX_CURVES,
   maxOrder: MAX_ORDER,
+  // The precisions the server computes in (float64 alone for a server without dtype=).
+  dtypes: [DEFAULT_DTYPE],
 };
 
 // ---------------------------------------------------------------------------------------------
 // Changes
 
-export function setCatalogue(functions, maxCurves, maxOrder) {
+// dtypes: the precisions the server lists for dtype= (in DTYPES' order; unknown ones left out).
+export function setCatalogue(functions, maxCurves, maxOrder, dtypes = []) {
   if (Number.isInteger(maxCurves)) state.maxCurves = maxCurves;
   if (Number.isInteger(maxOrder)) state.maxOrder = Math.max(0, Math.min(MAX_ORDER, maxOrder));
+  state.dtypes = DTYPES.filter((dtype) => dtype === DEFAULT_DTYPE || dtypes.includes(dtype));
   for (const info of functions) state.catalogue.set(info.name, info);
 }
 
@@ -55,9 +67,21 @@ export function setRange(name, value) {
   state[name] = value;
 }
 
-// order: 0 to state.maxOrder; anything else is brought into that range.
+// The highest order that can be drawn now: what the server draws, and at most f′ in a precision
+// other than float64 (the API refuses higher orders there).
+export function orderLimit() {
+  return state.dtype === DEFAULT_DTYPE ? state.maxOrder : Math.min(state.maxOrder, LOW_PRECISION_MAX_ORDER);
+}
+
+// order: 0 to orderLimit(); anything else is brought into that range.
 export function setOrder(order) {
-  state.order = Number.isInteger(order) ? Math.max(0, Math.min(state.maxOrder, order)) : DEFAULT_ORDER;
+  state.order = Math.min(orderLimit(), Number.isInteger(order) ? Math.max(0, order) : DEFAULT_ORDER);
+}
+
+// dtype: one of state.dtypes (anything else is float64); the order falls back to what it allows.
+export function setDtype(dtype) {
+  state.dtype = state.dtypes.includes(dtype) ? dtype : DEFAULT_DTYPE;
+  setOrder(state.order);
 }
 
 export function setGrid(on) {
@@ -93,6 +117,11 @@ export function paramPairs() {
     .map((p) => [p.name, state.params[p.name]]);
 }
 
+// The precision as query pairs: nothing for float64, the default.
+export function dtypePairs() {
+  return state.dtype === DEFAULT_DTYPE ? [] : [["dtype", state.dtype]];
+}
+
 export function rangePairs() {
   return [
     ["x_min", state.x_min],
@@ -124,6 +153,7 @@ export function saveHash() {
   if (state.x_min !== -5) pairs.push(["x_min", state.x_min]);
   if (state.x_max !== 5) pairs.push(["x_max", state.x_max]);
   if (state.order !== DEFAULT_ORDER) pairs.push(["order", state.order]);
+  pairs.push(...dtypePairs());
   if (!state.grid) pairs.push(["grid", false]);
   if (state.expr.trim()) pairs.push(["expr", state.expr.trim()]);
   for (const curve of state.curves) pairs.push(["f", curve.f]);
@@ -139,6 +169,8 @@ export function loadHash() {
     const value = Number(search.get(name));
     if (search.has(name) && Number.isFinite(value)) state[name] = value;
   }
+  // The precision before the order, which it may limit; an address without it is float64.
+  setDtype(search.get("dtype") || DEFAULT_DTYPE);
   // order=0..3; an address written before the order existed says derivative=false for order 0.
   const order = search.get("order");
   if (order !== null && /^\d+$/.test(order)) setOrder(Number(order));

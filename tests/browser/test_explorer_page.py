@@ -17,7 +17,7 @@ from app.render import PLOT_AREA_ID
 
 from .conftest import screenshot
 
-MODULES = {"main.js", "api.js", "state.js", "controls.js", "plot.js", "analysis.js", "util.js"}
+MODULES = {"main.js", "api.js", "state.js", "controls.js", "plot.js", "analysis.js", "precision.js", "util.js"}
 
 LOADED = """([selector, previous]) => {
     const img = document.querySelector(selector);
