@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     EXPR_MAX_EXPONENT: float = 100.0
     # Work per request: expression nodes x grid points, summed over the curves (about 0.1 s per 1e6).
     EXPR_MAX_WORK: int = 5_000_000
+    # Nodes of an expression whose /precision report is computed: the report evaluates about 1.6 million
+    # inputs over the four dtypes, about 20 ms per node on this machine (bench/RESULTS.md), so 40 nodes
+    # stay under a second.
+    PRECISION_MAX_NODES: int = 40
     # Curves overlaid by /v1/compare, and the length of a legend label.
     COMPARE_MAX_CURVES: int = 8
     COMPARE_MAX_LABEL_LENGTH: int = 80

@@ -81,6 +81,24 @@ class ActivationInfo(BaseModel):
 class PrecisionError(BaseModel):
     """How far an answer computed in a low-precision dtype is from the exact (float64) values, point by point."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "points": 5,
+                    "y_max_ulp": 0.25,
+                    "y_max_ulp_at": 9.0,
+                    "dy_max_ulp": 1035.0,
+                    "dy_max_ulp_at": 9.0,
+                    "y_exact_share": 1.0,
+                    "dy_exact_share": 0.2,
+                    "underflows": 2,
+                    "nonfinite": 0,
+                }
+            ]
+        }
+    )
+
     points: int
     y_max_ulp: float = Field(description="largest |y − f(x)| in units in the last place of the dtype")
     y_max_ulp_at: float | None = Field(description="an x where it is reached")

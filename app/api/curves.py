@@ -233,6 +233,12 @@ async def precision_answer(request: Request, subject: CurveSet) -> Response:
     with every threshold bisected to a representable number; the reports are cached per curve and dtype.
     """
     (curve,) = subject.curves
+    if subject.nodes > settings.PRECISION_MAX_NODES:
+        raise validation_error(
+            ("query", "expr"),
+            f"an expression of {subject.nodes} nodes is over PRECISION_MAX_NODES = {settings.PRECISION_MAX_NODES} "
+            "for a precision report, which evaluates it at about 1.6 million inputs; use a simpler expression",
+        )
     reports = await run_heavy(lambda: [curve.precision_report(dtype) for dtype in Dtype])
     params = dict(curve.params) if isinstance(curve, FunctionCurve) else {}
     subject_query = params if isinstance(curve, FunctionCurve) else {"expr": curve.expression.text}

@@ -110,3 +110,10 @@ def test_precision_plots_and_plots_in_a_dtype(client: TestClient) -> None:
     drawn = client.get("/v1/activations/tanh/plot", params={"dtype": "bfloat16", "format": "svg", "x_max": 6})
     assert b"<!-- Tanh (bfloat16) -->" in drawn.content and b"<!-- Tanh (exact) -->" in drawn.content
     assert client.get("/v1/expressions/precision/plot", params={"expr": "tanh(x)"}).status_code == 200
+
+
+def test_a_precision_report_of_a_long_expression_is_a_quick_422_naming_the_setting(client: TestClient) -> None:
+    long = "+".join(["sigmoid(x)*tanh(x)"] * 10)
+    response = client.get("/v1/expressions/precision", params={"expr": long})
+    assert response.status_code == 422
+    assert "PRECISION_MAX_NODES" in response.json()["detail"][0]["msg"]
