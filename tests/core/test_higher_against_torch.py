@@ -19,6 +19,7 @@ from app.core.registry import Activation, ParamError
 from app.schemas import ActivationInfo
 
 from .reference import GRAD_RTOL, HIGHER_ATOL, HIGHER_TORCH, TORCH, TORCH_NAN, torch_derivatives
+from .strategies import activation_and_params
 from .test_against_torch import CASES, EXTREMES, IDS
 
 ACTS = registry.ACTIVATIONS
@@ -173,23 +174,8 @@ def test_higher_derivatives_are_finite_without_warnings(activation: Activation) 
             assert np.isfinite(values).all(), (params, order)
 
 
-@st.composite
-def _activation_and_params(draw: st.DrawFn) -> tuple[Activation, dict[str, Any]]:
-    activation = draw(st.sampled_from(ACTS))
-    given_params: dict[str, Any] = {}
-    for p in activation.params:
-        if p.choices:
-            given_params[p.name] = draw(st.sampled_from(p.choices))
-        elif draw(st.booleans()):
-            given_params[p.name] = draw(st.floats(min_value=p.minimum, max_value=p.maximum))
-    try:
-        return activation, activation.resolve_params(given_params)
-    except ParamError:
-        return activation, dict(activation.defaults)
-
-
 @settings(max_examples=300, deadline=None)
-@given(_activation_and_params(), st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=20))
+@given(activation_and_params(), st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=20))
 def test_any_finite_input_within_limits_gives_finite_higher_derivatives(
     case: tuple[Activation, dict[str, Any]], xs: list[float]
 ) -> None:

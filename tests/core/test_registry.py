@@ -13,6 +13,8 @@ from app.core import functions, registry
 from app.core.evaluate import Method, central_difference, evaluate
 from app.core.registry import Activation, ParamError
 
+from .strategies import activation_and_params
+
 ACTS = registry.ACTIVATIONS
 IDS = [a.name for a in ACTS]
 WIDE = np.concatenate([np.linspace(-1e6, 1e6, 2001), np.linspace(-50.0, 50.0, 100_001)])
@@ -292,23 +294,8 @@ def test_metadata_documents_every_kink_and_parameter() -> None:
 finite_x = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
-@st.composite
-def _activation_and_params(draw: st.DrawFn) -> tuple[Activation, dict[str, Any]]:
-    activation = draw(st.sampled_from(ACTS))
-    given_params: dict[str, Any] = {}
-    for p in activation.params:
-        if p.choices:
-            given_params[p.name] = draw(st.sampled_from(p.choices))
-        elif draw(st.booleans()):
-            given_params[p.name] = draw(st.floats(min_value=p.minimum, max_value=p.maximum))
-    try:
-        return activation, activation.resolve_params(given_params)
-    except ParamError:
-        return activation, dict(activation.defaults)
-
-
 @settings(max_examples=300, deadline=None)
-@given(_activation_and_params(), st.lists(finite_x, min_size=1, max_size=20))
+@given(activation_and_params(), st.lists(finite_x, min_size=1, max_size=20))
 def test_any_finite_input_within_limits_gives_finite_output(
     case: tuple[Activation, dict[str, Any]], xs: list[float]
 ) -> None:
