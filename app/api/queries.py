@@ -24,10 +24,11 @@ from app.web.encoding import Format
 from app.web.negotiation import negotiate_image
 
 LANGUAGE = (
-    "An expression in x: numbers, + - * /, ** with a constant exponent, parentheses, "
+    "An expression in x: numbers, pi and e, + - * /, ** with a constant exponent, parentheses, "
     "exp, log, log1p, expm1, sqrt, abs, sin, cos, erf, minimum(a, b), maximum(a, b), and every "
     "activation by any of its names with its parameters by name, as in `leaky_relu(x, negative_slope=0.2)`. "
-    f"A bare name (`relu`) is that function of x. At most {settings.EXPR_MAX_LENGTH} characters."
+    f"A bare name (`relu`) is that function of x. At most {settings.EXPR_MAX_LENGTH} characters; in a URL, "
+    "send + as %2B."
 )
 _LIMIT = settings.MAX_ABS_X
 _SIZE: dict[str, Any] = {"ge": settings.PLOT_MIN_SIZE, "le": settings.PLOT_MAX_SIZE}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 from dataclasses import dataclass
 
 from app.core import registry
@@ -101,6 +102,9 @@ def parse(text: str, limits: Limits) -> Node:
             # Python gives no column when the input ends too soon ('x +').
             raise ExpressionError(f"{message}: the expression is incomplete", len(text)) from None
         offset = _absolute(source, exc.lineno or 1, exc.offset - 1) + start
+        if _SPACED_OPERANDS.search(source):
+            # "x+1" written unencoded in a URL arrives as "x 1": the + became a space.
+            message += "; two operands stand side by side: a + in a URL must be sent as %2B"
         raise ExpressionError(message, min(offset, len(text))) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the expression is too complex to parse", 0) from None
@@ -132,10 +136,23 @@ def _absolute(source: str, lineno: int, column: int) -> int:
     return sum(len(line) + 1 for line in lines[: lineno - 1]) + max(column, 0)
 
 
+# Named constants; a name is only a constant where it stands alone (``pi(x)`` is no function).
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+# An operand (a name, number or closing bracket), a space, and another operand: what "x+1" becomes
+# when a URL's unencoded + is read as a space.
+_SPACED_OPERANDS = re.compile(r"[\w.)]\s+[\w.(]")
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """Whether ``node`` mentions no x (and so could be a constant exponent)."""
+    return not any(isinstance(n, ast.Name) and n.id not in CONSTANTS for n in ast.walk(node))
+
+
 def _suggest(name: str) -> str:
     if len(name) > 40:
         return ""
-    choices = ["x", *ELEMENTARY, *ELEMENTARY_ALIASES, "tanh", "sigmoid", *registry.all_names()]
+    choices = ["x", *CONSTANTS, *ELEMENTARY, *ELEMENTARY_ALIASES, "tanh", "sigmoid", *registry.all_names()]
     close = difflib.get_close_matches(name.lower(), choices, n=3, cutoff=0.6)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
@@ -217,6 +234,8 @@ class _Converter:
     def name(self, node: ast.Name) -> Node:
         if node.id == "x":
             return Variable()
+        if node.id in CONSTANTS:
+            return Number(CONSTANTS[node.id], node.id)
         # A bare function name is that function of x.
         return self.function(node.id, [Variable()], [], node)
 
@@ -234,6 +253,8 @@ class _Converter:
     def binary(self, node: ast.BinOp) -> Node:
         if isinstance(node.op, ast.Pow):
             base = self.convert(node.left)
+            if isinstance(node.left, ast.Name) and node.left.id == "e" and not _is_constant(node.right):
+                raise self.error("e**u is exp(u): write exp(...) for a power of e that depends on x", node)
             exponent = self.constant(node.right, "the exponent")
             if abs(exponent) > self.limits.max_exponent:
                 raise self.error(
@@ -251,6 +272,8 @@ class _Converter:
         """A constant made of numbers and + - * / **, folded with every step bounded."""
         if isinstance(node, ast.Constant):
             return self.number(node)
+        if isinstance(node, ast.Name) and node.id in CONSTANTS:
+            return CONSTANTS[node.id]
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             value = self.constant(node.operand, what)
             return -value if isinstance(node.op, ast.USub) else value
@@ -310,6 +333,8 @@ class _Converter:
     def lookup(self, name: str, node: ast.AST) -> str | Activation:
         """The canonical elementary name, or the activation, called ``name``."""
         lowered = name.lower()
+        if name in CONSTANTS:
+            raise self.error(f"{name} is a constant, not a function: multiply by it ({name}*x)", node)
         elementary = ELEMENTARY_ALIASES.get(lowered, lowered)
         if elementary in ELEMENTARY:
             return elementary

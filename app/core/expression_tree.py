@@ -23,6 +23,8 @@ class ExpressionError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Number:
     value: float
+    # The constant's name where one was written (pi, e), so that the normalised text keeps it.
+    symbol: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,7 @@ def _param_text(value: object) -> str:
 def to_text(node: Node) -> str:
     """The normalised text of ``node``: canonical names, non-default parameters only, minimal parentheses."""
     if isinstance(node, Number):
-        return format_number(node.value)
+        return node.symbol or format_number(node.value)
     if isinstance(node, Variable):
         return "x"
     if isinstance(node, Negate):

@@ -243,3 +243,11 @@ def test_plot_files_are_named_after_the_function_or_expression(client: TestClien
     assert composed.headers["content-disposition"] == 'inline; filename="expression.png"'
     compared = client.get("/v1/compare/plot", params={"f": ["relu", "tanh"]})
     assert compared.headers["content-disposition"] == 'inline; filename="comparison.png"'
+
+
+def test_an_unencoded_plus_in_a_url_gets_a_hint(client: TestClient) -> None:
+    response = client.get("/v1/expressions/values?expr=x+1")  # the + arrives as a space
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert "%2B" in error["msg"] and error["input"] == "x 1"
+    assert client.get("/v1/expressions/values?expr=x%2B1").status_code == 200

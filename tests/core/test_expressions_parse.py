@@ -1,12 +1,14 @@
 """Parsing expressions: the whitelist, every hostile input, bounds, offsets and normalisation."""
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.config import settings
 from app.core import expression_parser
-from app.core.expressions import ExpressionError, Limits, compile_expression
+from app.core.expressions import ExpressionError, Limits, compile_expression, evaluate
 
 LIMITS = Limits(
     max_length=settings.EXPR_MAX_LENGTH,
@@ -227,3 +229,28 @@ def test_hostile_input_has_no_side_effect(tmp_path: Path) -> None:
     for text in attempts:
         rejected(text)
     assert not target.exists()
+
+
+def test_pi_and_e_are_constants_that_keep_their_names() -> None:
+    for text, normalised, value in [
+        ("sin(pi*x)", "sin(pi * x)", 1.0),
+        ("x*e", "x * e", math.e / 2),
+        ("e**2", "e**2", math.e**2),
+    ]:
+        expression = compile_expression(text, LIMITS)
+        assert expression.text == normalised
+        assert compile_expression(expression.text, LIMITS).text == normalised
+        assert evaluate(expression, np.array([0.5])).y[0] == pytest.approx(value, rel=1e-15)
+
+
+def test_a_constant_called_or_raised_to_x_says_what_to_write() -> None:
+    assert "pi is a constant, not a function" in str(rejected("pi(x)"))
+    assert "write exp(...)" in str(rejected("e**x"))
+    assert "write exp(...)" in str(rejected("2*e**(2*x)"))
+
+
+@pytest.mark.parametrize("text", ["x 1", "relu(x) sigmoid(x)", "2*x 0.5"])
+def test_operands_side_by_side_hint_at_an_unencoded_plus(text: str) -> None:
+    error = rejected(text)
+    assert "a + in a URL must be sent as %2B" in str(error)
+    assert "%2B" not in str(rejected("x +"))
