@@ -780,8 +780,12 @@ def get(name: str) -> Activation:
     """The activation called ``name`` (any case, alias or spelling); raise UnknownActivationError."""
     activation = _BY_KEY.get(_key(name))
     if activation is None:
-        close = difflib.get_close_matches(name.strip().lower(), all_names(), n=3, cutoff=0.5)
-        raise UnknownActivationError(name[:100], close)
+        close = difflib.get_close_matches(name.strip().lower(), all_names(), n=12, cutoff=0.5)
+        # Each function once, by its closest spelling: two spellings of one function are one suggestion.
+        by_function: dict[str, str] = {}
+        for match in close:
+            by_function.setdefault(_BY_KEY[_key(match)].name, match)
+        raise UnknownActivationError(name[:100], list(by_function.values())[:3])
     return activation
 
 

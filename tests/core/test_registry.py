@@ -306,3 +306,11 @@ def test_any_finite_input_within_limits_gives_finite_output(
             assert np.isfinite(y).all()
             assert dy is not None
             assert np.isfinite(dy).all()
+
+
+@pytest.mark.parametrize("typo", ["sigmod", "logsigmod", "swish2", "relu7", "gleu"])
+def test_suggestions_name_each_function_once(typo: str) -> None:
+    with pytest.raises(registry.UnknownActivationError) as info:
+        registry.get(typo)
+    functions = [registry.get(name).name for name in info.value.suggestions]
+    assert functions and len(functions) == len(set(functions))
