@@ -1,6 +1,10 @@
 """Settings: every limit and default of the service, overridable by ACT_* variables."""
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated, Any
+
+import orjson
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -38,7 +42,8 @@ class Settings(BaseSettings):
     HEAVY_WAIT_SECONDS: float = 10.0
 
     # Browsers may call the API from these origins.
-    CORS_ORIGINS: list[str] = ["*"]
+    # A JSON list or a comma-separated one: ACT_CORS_ORIGINS=http://127.0.0.1:3000,http://localhost:3000.
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = ["*"]
 
     # Responses of at least GZIP_MIN_BYTES are gzipped for clients that accept it: below one
     # TCP segment nothing is saved. Level 1 compresses JSON about 4x faster than 6 for 10% more
@@ -105,6 +110,17 @@ class Settings(BaseSettings):
     COST_MAX_N: int = 10_000_000
     COST_MAX_REPEATS: int = 20
     COST_MAX_WORK: int = 40_000_000
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """A JSON list as written, or the items of a comma-separated list."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return orjson.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
 
 
 settings = Settings()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from fastapi.testclient import TestClient
 
 ORIGIN = "https://frontend.example"
@@ -70,3 +71,21 @@ def test_allowed_origins_come_from_the_environment() -> None:
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["https://allowed.example", None]
+
+
+@pytest.mark.parametrize(
+    ("given", "origins"),
+    [
+        ("http://127.0.0.1:3000", ["http://127.0.0.1:3000"]),
+        ("http://127.0.0.1:3000, http://localhost:3000", ["http://127.0.0.1:3000", "http://localhost:3000"]),
+        ('["http://127.0.0.1:3000"]', ["http://127.0.0.1:3000"]),
+        ("*", ["*"]),
+    ],
+)
+def test_cors_origins_are_a_json_list_or_a_comma_separated_one(
+    monkeypatch: pytest.MonkeyPatch, given: str, origins: list[str]
+) -> None:
+    from app.config import Settings
+
+    monkeypatch.setenv("ACT_CORS_ORIGINS", given)
+    assert origins == Settings().CORS_ORIGINS
