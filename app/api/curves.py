@@ -50,6 +50,9 @@ RENDER_VERSION = f"{__version__}/{matplotlib.__version__}"
 
 values_answers = Answers(settings.VALUES_CACHE_ENTRIES, settings.VALUES_CACHE_BYTES, settings.VALUES_MAX_AGE)
 plot_answers = Answers(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES, settings.PLOT_MAX_AGE)
+# The answers kept in this worker, by kind.
+values_cache = values_answers.cache
+image_cache = plot_answers.cache
 
 
 async def values(request: Request, subject: CurveSet, query: ValuesOptions) -> Response:
@@ -106,7 +109,8 @@ def encode_values(subject: CurveSet, x: Array, how: Evaluation, fmt: Format, dec
     against the exact values. With ``decimals`` every number is rounded last, so all three formats
     carry the same numbers.
     """
-    x = precision.round_to(x, how.dtype)
+    if how.dtype is not Dtype.float64:
+        x = precision.round_to(x, how.dtype)
     results = subject.values(x, how)
     errors = []
     if how.dtype is not Dtype.float64 and fmt is Format.json:
@@ -203,11 +207,8 @@ async def analyse(request: Request, subject: CurveSet, query: AnalysisOptions) -
 
     result = await run_heavy(work)
     grid = RangeInfo(x_min=x_range.x_min, x_max=x_range.x_max, num=x_range.num)
-    params = dict(curve.params) if isinstance(curve, FunctionCurve) else {}
-    # The reproducing URL names a function's parameters, or the expression.
-    subject_query = params if isinstance(curve, FunctionCurve) else {"expr": curve.expression.text}
-    url = reproducing_url(request, {**subject_query, **grid.model_dump(), **query.resolved()})
-    return model_response(analysis_model(result, f.name, f.label, params, grid, url))
+    url = reproducing_url(request, {**curve.query(), **grid.model_dump(), **query.resolved()})
+    return model_response(analysis_model(result, f.name, f.label, dict(curve.params), grid, url))
 
 
 def reproducing_url(request: Request, resolved: Mapping[str, Any]) -> str:
@@ -219,11 +220,6 @@ def reproducing_url(request: Request, resolved: Mapping[str, Any]) -> str:
         else:
             pairs.append((key, value))
     return f"{request.url.path}?{urlencode(pairs)}"
-
-
-# The answers kept in this worker, by kind.
-values_cache = values_answers.cache
-image_cache = plot_answers.cache
 
 
 async def precision_answer(request: Request, subject: CurveSet) -> Response:
@@ -240,16 +236,13 @@ async def precision_answer(request: Request, subject: CurveSet) -> Response:
             "for a precision report, which evaluates it at about 1.6 million inputs; use a simpler expression",
         )
     reports = await run_heavy(lambda: [curve.precision_report(dtype) for dtype in Dtype])
-    params = dict(curve.params) if isinstance(curve, FunctionCurve) else {}
-    subject_query = params if isinstance(curve, FunctionCurve) else {"expr": curve.expression.text}
-    name = curve.activation.name if isinstance(curve, FunctionCurve) else curve.expression.text
     return model_response(
         PrecisionResponse(
-            name=name,
+            name=curve.title,
             label=curve.label,
-            params=params,
+            params=dict(curve.params),
             dtypes=[DtypePrecision.model_validate(report, from_attributes=True) for report in reports],
-            request=reproducing_url(request, subject_query),
+            request=reproducing_url(request, curve.query()),
         )
     )
 

@@ -172,6 +172,15 @@ class FunctionCurve:
     def identity(self) -> list[Any]:
         return ["function", self.activation.name, self.params]
 
+    @property
+    def title(self) -> str:
+        """What answers about this curve call it: the function's name."""
+        return self.activation.name
+
+    def query(self) -> dict[str, Any]:
+        """The query parameters that name this curve in a reproducing URL: its parameters."""
+        return dict(self.params)
+
     def values(self, x: Array, how: Evaluation) -> Values:
         if how.dtype is not Dtype.float64:
             y, dy = precision.function_in(how.dtype, self.activation, x, self.params)
@@ -224,6 +233,20 @@ class ExpressionCurve:
 
     def identity(self) -> list[Any]:
         return ["expression", self.expression.text, self.label]
+
+    @property
+    def params(self) -> Params:
+        """An expression carries its parameters in its text."""
+        return {}
+
+    @property
+    def title(self) -> str:
+        """What answers about this curve call it: the normalised expression."""
+        return self.expression.text
+
+    def query(self) -> dict[str, Any]:
+        """The query parameters that name this curve in a reproducing URL: the expression."""
+        return {"expr": self.expression.text}
 
     def values(self, x: Array, how: Evaluation) -> Values:
         # f' is always evaluated: its count of undefined points is part of every answer about an expression.

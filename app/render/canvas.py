@@ -102,50 +102,6 @@ class Panel:
 MIN_PANEL_LINES = 2.0
 
 
-class Sizes:
-    """Font sizes and paddings for one figure size and panel count, in points and CSS pixels.
-
-    The font starts from :func:`font_size` and shrinks, down to ``MIN_FONT``, until ``panels``
-    stacked panels of at least ``MIN_PANEL_LINES`` lines fit the height with their titles and
-    tick labels. If even the smallest font leaves no such room, the x axis label goes
-    (``xlabel`` is false; the titles say what each panel shows) and the font is the largest
-    that fits without it; if that is still the smallest, panels are as tall as what is left
-    and show fewer y ticks (see :func:`place_axes`), down to one. No text is ever clipped or
-    overlaps another.
-    """
-
-    def __init__(self, options: ImageOptions, panels: int) -> None:
-        base = font_size(options.width, options.height, panels)
-        # Every length of the layout is proportional to the font: the height needed per point.
-        fits = options.height / _Lengths(1.0).needed(panels, xlabel=True)
-        self.xlabel = fits >= MIN_FONT
-        if not self.xlabel:
-            fits = options.height / _Lengths(1.0).needed(panels, xlabel=False)
-        font = max(MIN_FONT, min(base, fits))
-        lengths = _Lengths(font)
-        self.font = font
-        self.title_font = lengths.title_font
-        self.px = lengths.px
-        self.title_px = lengths.title_px
-        self.pad = lengths.pad
-        self.tick_length = lengths.tick_length
-        self.tick_pad = lengths.tick_pad
-        self.label_pad = lengths.label_pad
-        self.title_pad = lengths.title_pad
-        self.line = lengths.line
-        self.tick_room = lengths.tick_room
-        self.label_room = lengths.label_room
-        self.top = lengths.top
-        self.gap = lengths.gap
-        self.line_width = max(1.0, font / 5.0)
-        # Thin lines (spines, ticks, zero lines, grid) thicken on large figures only.
-        self.thin = 0.8 * max(1.0, font / 10.0)
-
-    def bottom(self, xlabel: bool) -> float:
-        """The margin under the lowest panel: its x tick labels and, if any, the x axis label."""
-        return _Lengths(self.font).bottom(xlabel)
-
-
 class _Lengths:
     """The layout's lengths at one font size: points where named so, else CSS pixels."""
 
@@ -168,11 +124,39 @@ class _Lengths:
         self.gap = self.top + 0.5 * self.pad
 
     def bottom(self, xlabel: bool) -> float:
+        """The margin under the lowest panel: its x tick labels and, if any, the x axis label."""
         return self.pad + self.tick_room + self.line + (self.label_room if xlabel else 0.0)
 
     def needed(self, panels: int, *, xlabel: bool) -> float:
         """The figure height that gives ``panels`` panels of ``MIN_PANEL_LINES`` lines each."""
         return self.top + self.bottom(xlabel) + (panels - 1) * self.gap + panels * MIN_PANEL_LINES * self.line
+
+
+class Sizes(_Lengths):
+    """Font sizes and paddings for one figure size and panel count, in points and CSS pixels.
+
+    The font starts from :func:`font_size` and shrinks, down to ``MIN_FONT``, until ``panels``
+    stacked panels of at least ``MIN_PANEL_LINES`` lines fit the height with their titles and
+    tick labels. If even the smallest font leaves no such room, the x axis label goes
+    (``xlabel`` is false; the titles say what each panel shows) and the font is the largest
+    that fits without it; if that is still the smallest, panels are as tall as what is left
+    and show fewer y ticks (see :func:`place_axes`), down to one. No text is ever clipped or
+    overlaps another.
+    """
+
+    def __init__(self, options: ImageOptions, panels: int) -> None:
+        base = font_size(options.width, options.height, panels)
+        # Every length of the layout is proportional to the font: the height needed per point.
+        fits = options.height / _Lengths(1.0).needed(panels, xlabel=True)
+        self.xlabel = fits >= MIN_FONT
+        if not self.xlabel:
+            fits = options.height / _Lengths(1.0).needed(panels, xlabel=False)
+        font = max(MIN_FONT, min(base, fits))
+        super().__init__(font)
+        self.font = font
+        self.line_width = max(1.0, font / 5.0)
+        # Thin lines (spines, ticks, zero lines, grid) thicken on large figures only.
+        self.thin = 0.8 * max(1.0, font / 10.0)
 
 
 def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tuple[Figure, list[Axes], Sizes]:

@@ -3,7 +3,7 @@ claims about them (smoothness, a vanishing f'', the numbers at each kink) hold f
 
 import contextlib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import mpmath
@@ -18,8 +18,8 @@ from app.core import functions, registry
 from app.core.registry import Activation, ParamError
 from app.schemas import ActivationInfo
 
+from .helpers import Counter, activation_and_params
 from .reference import GRAD_RTOL, HIGHER_ATOL, HIGHER_TORCH, TORCH, TORCH_NAN, torch_derivatives
-from .strategies import activation_and_params
 from .test_against_torch import CASES, EXTREMES, IDS
 
 ACTS = registry.ACTIVATIONS
@@ -215,20 +215,8 @@ def test_order_outside_0_to_3_is_refused(order: int) -> None:
         relu.derivatives(np.array([1.0]), relu.defaults, order)
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def wrap(self, f: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls += 1
-            return f(*args, **kwargs)
-
-        return counted
-
-
 def _transcendental_calls(activation: Activation, params: dict[str, Any], order: int) -> int:
-    counter = _Counter()
+    counter = Counter()
     with pytest.MonkeyPatch.context() as patch:
         for name in ("exp", "expm1", "tanh", "logaddexp", "sqrt"):
             patch.setattr(functions.np, name, counter.wrap(getattr(np, name)))

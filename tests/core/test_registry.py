@@ -1,7 +1,7 @@
 """Every property the registry claims is checked against the function itself."""
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ from app.core import functions, registry
 from app.core.evaluate import Method, central_difference, evaluate
 from app.core.registry import Activation, ParamError
 
-from .strategies import activation_and_params
+from .helpers import Counter, activation_and_params
 
 ACTS = registry.ACTIVATIONS
 IDS = [a.name for a in ACTS]
@@ -156,21 +156,9 @@ def test_sparse_claim_means_exact_zeros_on_an_interval(activation: Activation) -
         assert zeros <= 1
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def wrap(self, f: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls += 1
-            return f(*args, **kwargs)
-
-        return counted
-
-
 @pytest.fixture
-def exp_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Counter]:
-    counter = _Counter()
+def exp_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
+    counter = Counter()
     for name in ("exp", "expm1", "tanh", "logaddexp"):
         monkeypatch.setattr(functions.np, name, counter.wrap(getattr(np, name)))
     for name in ("expit", "ndtr"):
@@ -179,7 +167,7 @@ def exp_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Counter]:
 
 
 @pytest.mark.parametrize("activation", ACTS, ids=IDS)
-def test_uses_exp_claim(activation: Activation, exp_calls: _Counter) -> None:
+def test_uses_exp_claim(activation: Activation, exp_calls: Counter) -> None:
     x = np.linspace(-5.0, 5.0, 11)
     _values(activation, x)
     _grads(activation, x)

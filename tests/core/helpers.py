@@ -1,5 +1,6 @@
-"""Hypothesis strategies shared by the core's property tests."""
+"""What several of the core's tests share: a hypothesis strategy, and a call counter."""
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -22,3 +23,17 @@ def activation_and_params(draw: st.DrawFn) -> tuple[Activation, dict[str, Any]]:
         return activation, activation.resolve_params(given_params)
     except ParamError:
         return activation, dict(activation.defaults)
+
+
+class Counter:
+    """Counts the calls of the functions it wraps."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def wrap(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return f(*args, **kwargs)
+
+        return counted
