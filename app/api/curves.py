@@ -110,7 +110,7 @@ def encode_values(subject: CurveSet, x: Array, how: Evaluation, fmt: Format, dec
     carry the same numbers.
     """
     if how.dtype is not Dtype.float64:
-        x = precision.round_to(x, how.dtype)
+        x = precision.cast(x, how.dtype)
     results = subject.values(x, how)
     errors = []
     if how.dtype is not Dtype.float64 and fmt is Format.json:

@@ -92,7 +92,7 @@ def draw_curve_set(
 def _draw_in_dtype(subject: CurveSet, x_range: Grid, options: ImageOptions, how: Evaluation) -> Image:
     """Each curve as ``how.dtype`` computes it, over the exact curve for one function or expression,
     with where its f′ is exactly 0 although the exact f′ is not shaded."""
-    x = precision.round_to(x_range.points(), how.dtype)
+    x = precision.cast(x_range.points(), how.dtype)
     first = Evaluation(1, how.method, how.dtype)
     low = subject.values(x, first)
     exact = subject.values(x, Evaluation(1))
@@ -123,7 +123,7 @@ def draw_precision(subject: CurveSet, x_range: Grid, options: ImageOptions) -> I
     lines = [Line(_literal(f"{curve.label} (exact)"), x, np.abs(exact.dy))]
     shades = []
     for dtype in (Dtype.float32, Dtype.float16, Dtype.bfloat16):
-        rounded = precision.round_to(x, dtype)
+        rounded = precision.cast(x, dtype)
         low = curve.values(rounded, Evaluation(1, dtype=dtype))
         lines.append(Line(dtype.value, rounded, np.abs(low.dy)))
         zero = _runs(x, (low.dy == 0) & (exact.dy != 0))

@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from app.core import registry
@@ -117,3 +118,11 @@ def test_a_precision_report_of_a_long_expression_is_a_quick_422_naming_the_setti
     response = client.get("/v1/expressions/precision", params={"expr": long})
     assert response.status_code == 422
     assert "PRECISION_MAX_NODES" in response.json()["detail"][0]["msg"]
+
+
+def test_inputs_are_rounded_as_pytorch_converts_float64_through_float32(client: TestClient) -> None:
+    # Just above the bfloat16 tie between 1 and 1 + 2**-7: float32 rounds it onto the tie, which goes to even.
+    x = 1.00390625 + 2**-40
+    answer = client.post(VALUES.format("relu"), json={"x": [x], "dtype": "bfloat16"}).json()
+    expected = float(torch.tensor([x], dtype=torch.float64).to(torch.bfloat16).double()[0])
+    assert answer["x"] == answer["y"] == [expected] == [1.0]
