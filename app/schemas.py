@@ -306,10 +306,13 @@ class Sparsity(BaseModel):
 
 
 class SaturationInfo(BaseModel):
-    eps: float = Field(description="threshold on |f'(x)|")
-    eps_rule: str
+    eps: float = Field(description="threshold on |f'(x)|: 0.1 unless eps is given")
+    eps_rule: str = Field(examples=["|f'(x)| < 0.1"])
+    why: str = Field(description="why this threshold")
     intervals: Intervals = Field(description="[start, end] x-intervals where |f'(x)| < eps (or f'(x) = 0)")
     fraction_of_range: float = Field(validation_alias=AliasChoices("fraction_of_range", "fraction"))
+    left: bool = Field(description="saturated at the left end of the range: an interval reaches x_min")
+    right: bool = Field(description="saturated at the right end of the range: an interval reaches x_max")
 
 
 class GradientInfo(BaseModel):
@@ -345,6 +348,11 @@ class AnalysisResponse(BaseModel):
     label: str
     params: dict[str, float | str]
     range: RangeInfo
+    output_range: list[float | None] = Field(
+        description="[infimum, supremum] of f over all real x at these parameters; null for an unbounded side",
+        min_length=2,
+        max_length=2,
+    )
     sparsity: Sparsity
     saturation: SaturationInfo
     gradient: GradientInfo
@@ -489,6 +497,7 @@ def analysis_model(
         label=label,
         params=params,
         range=x_range,
+        output_range=list(f.output_range),
         sparsity=Sparsity(
             fraction_zero=out.sparsity,
             standard_error=out.sparsity_standard_error,

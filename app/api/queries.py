@@ -191,7 +191,7 @@ def _known_shades(text: str) -> str:
 class _Shade(BaseModel):
     shade: list[Annotated[str, AfterValidator(_known_shades)]] | None = Field(
         None,
-        description="comma-separated extras: `saturation` shades where |f′(x)| < 0.01·max|f′| on the range, "
+        description="comma-separated extras: `saturation` shades where |f′(x)| < 0.1 (the analysis' default threshold), "
         "`zeros` shades where f(x) is exactly 0 and marks its isolated zeros",
         examples=["saturation,zeros"],
     )
@@ -218,7 +218,8 @@ class _Analysis(_Seed):
         ge=0,
         le=1e6,
         allow_inf_nan=False,
-        description="saturated where |f'(x)| < eps; default 0.01·max|f'|",
+        description="saturated where |f'(x)| < eps; default 0.1: a layer there passes back under a tenth of "
+        "its gradient, the same threshold for every function",
         examples=[0.001],
     )
     depth: int = Field(

@@ -29,8 +29,19 @@ from app.core.registry import Activation, ParamValue
 # Halvings of a bracket when locating where a property switches on or off: 2^-60 of a
 # grid step is below float64 resolution for any grid the service allows.
 _BISECTIONS = 60
-# Saturation, by default: |f'(x)| below this fraction of the largest |f'| on the range.
-DEFAULT_EPS_FRACTION = 0.01
+# Saturation, by default: |f'(x)| below this, whatever the function.
+DEFAULT_EPS = 0.1
+DEFAULT_EPS_RULE = "|f'(x)| < 0.1"
+DEFAULT_EPS_WHY = (
+    "a layer there passes back less than a tenth of the gradient it receives, so two such layers "
+    "lose 99% of it: the vanishing gradient of the article. An absolute threshold, the same for "
+    "every function, so that ranges and functions compare."
+)
+GIVEN_EPS_WHY = "the threshold given as eps"
+# Output range: |x| up to this is sampled, and the growth from there to _FAR tells an unbounded side.
+_NEAR, _FAR = 1e3, 1e6
+# Where an asymptote is reached in float64 (x / (1 + |x|) is exactly 1 only out there).
+_LIMITS = (-1e300, -1e150, -1e30, 1e30, 1e150, 1e300)
 
 
 def bind(activation: Activation, params: Mapping[str, ParamValue]) -> Nonlinearity:
@@ -138,21 +149,20 @@ def _covered(intervals: list[Interval], x: Array) -> float:
 class Saturation:
     eps: float
     eps_rule: str
+    why: str
     intervals: list[Interval]
     fraction: float
+    # Saturated at that end of the range: an interval reaches it.
+    left: bool
+    right: bool
 
 
-def saturation(f: Nonlinearity, x: Array, eps: float | None = None, max_abs_grad: float | None = None) -> Saturation:
-    """Where |f'(x)| < eps on the range (or f'(x) = 0, which counts even when eps is 0).
-
-    By default eps is 0.01 times the largest |f'| on the range.
-    """
+def saturation(f: Nonlinearity, x: Array, eps: float | None = None) -> Saturation:
+    """Where |f'(x)| < eps on the range (or f'(x) = 0, which counts even when eps is 0); eps is 0.1 by default."""
     if eps is None:
-        peak = max_abs_grad if max_abs_grad is not None else gradient_peak(f, x)[0]
-        eps = DEFAULT_EPS_FRACTION * (peak or 0.0)
-        rule = f"{DEFAULT_EPS_FRACTION:g} * max|f'| on the range"
+        eps, rule, why = DEFAULT_EPS, DEFAULT_EPS_RULE, DEFAULT_EPS_WHY
     else:
-        rule = "given"
+        rule, why = f"|f'(x)| < {eps:g}", GIVEN_EPS_WHY
     threshold = eps
 
     def saturated(t: Array) -> NDArray[np.bool_]:
@@ -160,7 +170,53 @@ def saturation(f: Nonlinearity, x: Array, eps: float | None = None, max_abs_grad
         return np.asarray((g < threshold) | (g == 0.0), dtype=np.bool_)
 
     intervals, _ = intervals_where(saturated, x)
-    return Saturation(eps, rule, intervals, _covered(intervals, x))
+    left = bool(intervals) and intervals[0].start <= float(x[0])
+    right = bool(intervals) and intervals[-1].end >= float(x[-1])
+    return Saturation(eps, rule, why, intervals, _covered(intervals, x), left, right)
+
+
+def output_range(f: Nonlinearity) -> tuple[float | None, float | None]:
+    """The infimum and supremum of f over all real x; None for an unbounded side.
+
+    f is sampled densely near 0 and logarithmically out to |x| = 1e3; a side is unbounded when f grows
+    more than a hundredfold from there to 1e6. The extreme sample is refined between its neighbours.
+    """
+    near = np.linspace(-20.0, 20.0, 4001)
+    tail = np.logspace(np.log10(20.0), np.log10(_NEAR), 400)
+    x = np.unique(np.concatenate([-tail, near, tail]))
+    with np.errstate(all="ignore"):
+        y = np.asarray(f.value(x), dtype=np.float64)
+        far = np.asarray(f.value(np.array([-_FAR, -_NEAR, _NEAR, _FAR])), dtype=np.float64)
+    ok = np.isfinite(y)
+    if not ok.any():
+        return None, None
+    scale = np.maximum(1.0, np.abs(far[[1, 2]]))
+    grows_up = bool(np.any(~np.isfinite(far[[0, 3]]) & (far[[0, 3]] > 0)) or np.any(far[[0, 3]] > 100 * scale))
+    grows_down = bool(np.any(~np.isfinite(far[[0, 3]]) & (far[[0, 3]] < 0)) or np.any(far[[0, 3]] < -100 * scale))
+    low = None if grows_down else _extreme(f.value, x, np.where(ok, y, np.inf), sign=1.0)
+    high = None if grows_up else _extreme(f.value, x, np.where(ok, -y, np.inf), sign=-1.0)
+    return low, high
+
+
+def _extreme(fn: Callable[[Array], Array], x: Array, signed: Array, sign: float) -> float | None:
+    """The smallest of ``sign * f`` over the samples, refined between the neighbours of the best sample."""
+    i = int(np.argmin(signed))
+    best = float(signed[i])
+    with np.errstate(all="ignore"):
+        limits = np.asarray(fn(np.array([-_FAR, _FAR, *_LIMITS])), dtype=np.float64)
+    tails = [float(sign * v) for v in limits]
+    best = min([best, *(t for t in tails if math.isfinite(t))])
+    lo, hi = float(x[max(i - 1, 0)]), float(x[min(i + 1, x.size - 1)])
+    with np.errstate(all="ignore"):
+        found = optimize.minimize_scalar(
+            lambda t: float(sign * np.asarray(fn(np.array([t])), dtype=np.float64)[0]),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+    if math.isfinite(float(found.fun)):
+        best = min(best, float(found.fun))
+    return finite(sign * best + 0.0)
 
 
 @dataclass(frozen=True)
@@ -297,6 +353,7 @@ class Analysis:
     zeros: Zeros
     gradient: GradientSummary
     outputs: OutputStats
+    output_range: tuple[float | None, float | None]
 
 
 def analyse(
@@ -305,10 +362,11 @@ def analyse(
     """Everything the analysis endpoint reports about one function."""
     gradient = gradient_summary(f, x, depth)
     return Analysis(
-        saturation=saturation(f, x, eps, gradient.max_abs),
+        saturation=saturation(f, x, eps),
         zeros=zeros(f, x),
         gradient=gradient,
         outputs=output_stats(f, sigma, samples, seed),
+        output_range=output_range(f),
     )
 
 

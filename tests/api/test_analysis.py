@@ -64,8 +64,34 @@ def test_sigmoid_analysis_finds_the_analytic_saturation_edge(client: TestClient)
     (left, right) = body["saturation"]["intervals"]
     assert left[0] == -10.0 and left[1] == pytest.approx(-edge, abs=1e-9)
     assert right[0] == pytest.approx(edge, abs=1e-9) and right[1] == 10.0
-    assert body["saturation"]["eps_rule"] == "given"
+    assert body["saturation"]["eps_rule"] == "|f'(x)| < 0.0025"
+    assert body["saturation"]["why"] == "the threshold given as eps"
     assert body["gradient"]["gain_bound"] == pytest.approx(0.25**10)
+
+
+@pytest.mark.parametrize(
+    ("name", "left", "right"),
+    [("sigmoid", True, True), ("tanh", True, True), ("relu", True, False), ("elu", True, False)],
+)
+def test_saturation_on_the_articles_range_states_its_threshold_and_why(
+    client: TestClient, name: str, left: bool, right: bool
+) -> None:
+    response = client.get(f"/v1/activations/{name}/analysis")
+    assert response.status_code == 200
+    saturation = response.json()["saturation"]
+    assert (saturation["left"], saturation["right"]) == (left, right)
+    assert saturation["eps"] == 0.1
+    assert saturation["eps_rule"] == "|f'(x)| < 0.1"
+    assert "vanishing gradient" in saturation["why"]
+
+
+def test_output_range_follows_the_parameters(client: TestClient) -> None:
+    assert client.get("/v1/activations/elu/analysis", params={"alpha": 2}).json()["output_range"] == [-2.0, None]
+    assert client.get("/v1/activations/elu/analysis").json()["output_range"] == [-1.0, None]
+    assert client.get("/v1/activations/sigmoid/analysis").json()["output_range"] == [0.0, 1.0]
+    response = client.get("/v1/expressions/analysis", params={"expr": "tanh(x) * 3"})
+    assert response.status_code == 200
+    assert response.json()["output_range"] == [-3.0, 3.0]
 
 
 def test_analysis_takes_the_functions_parameters(client: TestClient) -> None:
@@ -329,7 +355,7 @@ def test_shading_computes_the_saturated_and_zero_intervals_for_the_renderer() ->
     relu = registry.get("relu")
     shades, marks = overlays(analysis.bind(relu, {}), grid(-5, 5, 100), frozenset(ShadeKind))
     assert [(s.label, s.intervals) for s in shades] == [
-        ("saturated: |f′| < 0.01", ((-5.0, 0.0),)),
+        ("saturated: |f′| < 0.1", ((-5.0, 0.0),)),
         ("f(x) = 0 exactly", ((-5.0, 0.0),)),
     ]
     assert marks == []

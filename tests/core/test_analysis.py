@@ -82,25 +82,67 @@ def test_sigmoid_saturated_interval_matches_the_analytic_solution() -> None:
     assert result.fraction == pytest.approx(2 * (10 - edge) / 20, abs=1e-9)
 
 
-def test_default_eps_is_one_percent_of_the_largest_slope() -> None:
-    # The grid misses x = 0; the peak 0.25 is found between grid points.
+def test_default_eps_is_an_absolute_tenth_stated_with_its_reason() -> None:
     result = analysis.saturation(bound("sigmoid"), grid(-10, 10, 100))
-    assert result.eps == pytest.approx(0.0025, rel=1e-9)
-    assert result.intervals[1].start == pytest.approx(sigmoid_saturation_edge(0.0025), abs=1e-6)
+    assert result.eps == 0.1
+    assert result.eps_rule == "|f'(x)| < 0.1"
+    assert "tenth of the gradient" in result.why
+    assert result.intervals[1].start == pytest.approx(sigmoid_saturation_edge(0.1), abs=1e-9)
 
 
-def test_sigmoid_does_not_saturate_at_one_percent_inside_the_articles_range() -> None:
-    assert analysis.saturation(bound("sigmoid"), grid(-5, 5, 100)).intervals == []
+def test_a_given_eps_is_stated_as_given() -> None:
+    result = analysis.saturation(bound("sigmoid"), grid(-5, 5, 100), 0.05)
+    assert (result.eps, result.eps_rule, result.why) == (0.05, "|f'(x)| < 0.05", analysis.GIVEN_EPS_WHY)
 
 
-def test_tanh_saturates_where_its_slope_falls_below_one_percent() -> None:
-    # tanh'(x) = 1 - tanh(x)^2 = 0.01  <=>  x = atanh(sqrt(0.99)).
-    edge = math.atanh(math.sqrt(0.99))
+@pytest.mark.parametrize(
+    ("name", "left", "right"),
+    [
+        ("sigmoid", True, True),
+        ("tanh", True, True),
+        ("relu", True, False),
+        ("gelu", True, False),
+        ("silu", True, False),
+        ("elu", True, False),
+        ("identity", False, False),
+        ("softplus", True, False),
+    ],
+)
+def test_on_the_articles_range_the_default_finds_the_saturation_the_article_describes(
+    name: str, left: bool, right: bool
+) -> None:
+    result = analysis.saturation(bound(name), grid(-5, 5, 100))
+    assert (result.left, result.right) == (left, right)
+
+
+def test_sigmoid_saturates_at_both_ends_of_the_articles_range() -> None:
+    # sigmoid'(x) = s(1 - s) = 0.1 at |x| = 2.063...: 59% of [-5, 5].
+    edge = sigmoid_saturation_edge(0.1)
+    result = analysis.saturation(bound("sigmoid"), grid(-5, 5, 100))
+    assert [(i.start, i.end) for i in result.intervals] == [
+        (-5.0, pytest.approx(-edge, abs=1e-9)),
+        (pytest.approx(edge, abs=1e-9), 5.0),
+    ]
+    assert result.fraction == pytest.approx((5 - edge) / 5, abs=1e-9)
+
+
+def test_tanh_saturates_where_its_slope_falls_below_a_tenth() -> None:
+    # tanh'(x) = 1 - tanh(x)^2 = 0.1  <=>  x = atanh(sqrt(0.9)).
+    edge = math.atanh(math.sqrt(0.9))
     result = analysis.saturation(bound("tanh"), grid(-5, 5, 100))
     assert [(i.start, i.end) for i in result.intervals] == [
         (-5.0, pytest.approx(-edge, abs=1e-9)),
         (pytest.approx(edge, abs=1e-9), 5.0),
     ]
+
+
+def test_an_interval_inside_the_range_is_not_an_end() -> None:
+    # GELU's slope crosses 0 near x = -0.75: a small saturated stretch there, besides the left tail.
+    result = analysis.saturation(bound("gelu"), grid(-5, 5, 100))
+    assert len(result.intervals) == 2
+    assert result.left and not result.right
+    inner = result.intervals[1]
+    assert -1.2 < inner.start < -0.75 < inner.end < -0.5
 
 
 def test_relu_saturates_and_is_zero_exactly_on_the_negative_half() -> None:
@@ -112,9 +154,11 @@ def test_relu_saturates_and_is_zero_exactly_on_the_negative_half() -> None:
     assert zeros.fraction == pytest.approx(0.5)
 
 
-def test_leaky_relu_never_saturates_and_has_a_single_zero() -> None:
+def test_leaky_relus_default_slope_is_below_the_threshold_and_it_has_a_single_zero() -> None:
+    # Its negative side passes back 1% of the gradient per layer; with slope 0.25 it does not saturate.
     x = grid(-5, 5, 100)
-    assert analysis.saturation(bound("leaky_relu"), x).intervals == []
+    assert [(i.start, i.end) for i in analysis.saturation(bound("leaky_relu"), x).intervals] == [(-5.0, 0.0)]
+    assert analysis.saturation(bound("leaky_relu", negative_slope=0.25), x).intervals == []
     zeros = analysis.zeros(bound("leaky_relu"), x)
     assert zeros.intervals == []
     assert zeros.points == [0.0]
@@ -126,7 +170,7 @@ def test_relu6_saturates_on_both_sides_of_its_linear_piece() -> None:
 
 
 def test_a_flat_function_is_saturated_everywhere_even_though_eps_is_zero() -> None:
-    sat = analysis.saturation(bound("binary_step"), grid(-3, 3, 10))
+    sat = analysis.saturation(bound("binary_step"), grid(-3, 3, 10), 0.0)
     assert sat.eps == 0.0
     assert [(i.start, i.end) for i in sat.intervals] == [(-3.0, 3.0)]
 
@@ -299,3 +343,38 @@ def test_cost_reports_a_median_per_element_for_value_and_derivative() -> None:
         assert c.value_ns_per_element == sorted(c.value_repeats_ns_per_element)[1]
         assert c.value_ns_per_element > 0 and c.derivative_ns_per_element > 0
         assert c.value_relative == pytest.approx(c.value_ns_per_element / base.value_ns_per_element)
+
+
+# --- output range ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", registry.all_names())
+def test_output_range_at_the_defaults_is_the_registrys_exact_bounds(name: str) -> None:
+    activation = registry.get(name)
+    low, high = analysis.output_range(bound(name))
+    claimed = (activation.properties.output_min, activation.properties.output_max)
+    for got, want in zip((low, high), claimed, strict=True):
+        if want is None:
+            assert got is None
+        else:
+            assert got == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("elu", {"alpha": 2.0}, (-2.0, None)),
+        ("celu", {"alpha": 0.5}, (-0.5, None)),
+        ("leaky_relu", {"negative_slope": 0.0}, (0.0, None)),
+        ("hardtanh", {"min_val": -2.0, "max_val": 3.0}, (-2.0, 3.0)),
+        ("softshrink", {"lambd": 1.0}, (None, None)),
+    ],
+)
+def test_output_range_follows_the_parameters(name: str, params: dict[str, float], expected: tuple) -> None:
+    assert analysis.output_range(bound(name, **params)) == expected
+
+
+def test_output_range_of_an_expression_finds_an_inner_minimum() -> None:
+    low, high = analysis.output_range(analysis.from_expression(compile_expression("x**2 - 1", LIMITS)))
+    assert low == pytest.approx(-1.0, abs=1e-12)
+    assert high is None
