@@ -1,68 +1,78 @@
 // The analysis panel: the numbers the analysis endpoint gives for the function and its range.
 
-import { ROUTES, isAbort, request, url } from "./api.js";
+import { ROUTES, isAbort, request, showError, url } from "./api.js";
+import { t } from "./i18n.js";
 import { $, formatNumber } from "./util.js";
 
-// The analysis numbers worth reading first, in order, with what they mean; anything else the
-// endpoint returns is listed after them under its own name.
+// The analysis numbers worth reading first, in order, each with how it reads (its label is
+// t("an.<field>")); anything else the endpoint returns is listed after them under its own name.
+// "x" is a place on the x axis, read against the range's width: -3.9e-13 there is 0. "text" is the
+// service's own words (English).
 const ANALYSIS_GROUPS = [
-  ["sparsity", "Sparsity", [
-    ["fraction_zero", "outputs exactly 0 for x ~ N(0, 1)", "percent"],
-    ["zero_fraction_of_range", "share of the x range where f = 0", "percent"],
-    ["zero_intervals", "f = 0 on", "intervals"],
+  ["sparsity", [
+    ["fraction_zero", "percent"],
+    ["zero_fraction_of_range", "percent"],
+    ["zero_intervals", "intervals"],
   ]],
-  ["saturation", "Saturation", [
-    ["fraction_of_range", "share of the range where f′ is near 0", "percent"],
-    ["intervals", "saturated on", "intervals"],
-    ["eps_rule", "near 0 means", "text"],
+  ["saturation", [
+    ["fraction_of_range", "percent"],
+    ["intervals", "intervals"],
+    ["eps_rule", "text"],
+    ["why", "text"],
   ]],
-  ["gradient", "Gradient", [
-    ["max_abs", "largest |f′| on the range"],
-    ["argmax", "at x ="],
-    ["max_abs_second", "largest |f″| on the range"],
-    ["argmax_second", "at x ="],
-    ["at_zero", "f′(0)"],
-    ["gain_bound", "largest gain through the layers"],
-    ["depth", "layers"],
+  ["gradient", [
+    ["max_abs"],
+    ["argmax", "x"],
+    ["max_abs_second"],
+    ["argmax_second", "x", "an.argmax"],
+    ["at_zero"],
+    ["gain_bound"],
+    ["depth"],
   ]],
-  ["outputs", "Outputs for x ~ N(0, σ²)", [
-    ["mean", "mean"],
-    ["variance", "variance"],
-    ["negative_fraction", "negative outputs", "percent"],
-    ["sigma", "σ"],
+  ["outputs", [
+    ["mean", "spread"],
+    ["variance"],
+    ["negative_fraction", "percent"],
+    ["sigma"],
   ]],
 ];
 
-function analysisValue(value, kind) {
+// A value as text, or null when it is not worth a line; scales: {x, spread}, the sizes that places
+// and means are read against.
+function analysisValue(value, kind, scales = {}) {
   if (kind === "percent" && typeof value === "number") return `${formatNumber(Number((value * 100).toPrecision(4)))} %`;
   if (kind === "intervals" && Array.isArray(value)) {
-    return value.length ? value.map(([a, b]) => `[${formatNumber(a)}, ${formatNumber(b)}]`).join(" ∪ ") : "nowhere";
+    const bound = (v) => formatNumber(v, scales.x);
+    return value.length ? value.map(([a, b]) => `[${bound(a)}, ${bound(b)}]`).join(" ∪ ") : t("an.nowhere");
   }
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (typeof value === "number" || value === null) return formatNumber(value);
+  if (typeof value === "boolean") return value ? t("an.yes") : t("an.no");
+  if (typeof value === "number" || value === null) return formatNumber(value, scales[kind] || 0);
   return typeof value === "string" ? value : null;
 }
 
 function analysisGroups(data) {
-  const known = new Map(ANALYSIS_GROUPS.map(([key, title, rows]) => [key, { title, rows }]));
+  const known = new Map(ANALYSIS_GROUPS);
+  const span = data.range ? Math.abs(data.range.x_max - data.range.x_min) : 0;
+  const variance = data.outputs?.variance;
+  const scales = { x: span, spread: typeof variance === "number" && variance > 0 ? Math.sqrt(variance) : 0 };
   const groups = [];
   for (const [key, section] of Object.entries(data)) {
     if (!section || typeof section !== "object" || Array.isArray(section) || key === "params" || key === "range") {
       continue;
     }
-    const spec = known.get(key) || { title: key.replaceAll("_", " "), rows: [] };
     const rows = [];
-    for (const [field, label, kind] of spec.rows) {
-      const text = field in section ? analysisValue(section[field], kind) : null;
-      if (text !== null) rows.push([label, text]);
+    for (const [field, kind, label] of known.get(key) || []) {
+      const text = field in section ? analysisValue(section[field], kind, scales) : null;
+      if (text !== null) rows.push([t(label || `an.${field}`), text, kind === "text"]);
     }
     if (!known.has(key)) {
       for (const [field, value] of Object.entries(section)) {
         const text = analysisValue(value);
-        if (text !== null && text.length <= 40) rows.push([field.replaceAll("_", " "), text]);
+        if (text !== null && text.length <= 40) rows.push([field.replaceAll("_", " "), text, false]);
       }
     }
-    if (rows.length) groups.push([spec.title, rows]);
+    const title = known.has(key) ? t(`an.${key}`) : key.replaceAll("_", " ");
+    if (rows.length) groups.push([title, rows]);
   }
   return groups;
 }
@@ -76,16 +86,29 @@ function renderAnalysis(data) {
     heading.textContent = title;
     const list = document.createElement("dl");
     list.className = "numbers";
-    for (const [label, text] of rows) {
+    for (const [label, text, english] of rows) {
+      if (english && text.length > 40) {
+        // A sentence of the service's (why a threshold): a note under the numbers, not a number.
+        const note = document.createElement("p");
+        note.className = "muted note";
+        note.lang = "en";
+        note.textContent = `${label}: ${text}`;
+        section.append(note);
+        continue;
+      }
       const row = document.createElement("div");
       const dt = document.createElement("dt");
       dt.textContent = label;
       const dd = document.createElement("dd");
       dd.textContent = text;
+      if (english) {
+        dd.lang = "en";
+        dd.className = "text";
+      }
       row.append(dt, dd);
       list.append(row);
     }
-    section.append(heading, list);
+    section.prepend(heading, list);
     wrap.append(section);
   }
   return wrap;
@@ -93,10 +116,18 @@ function renderAnalysis(data) {
 
 export class AnalysisPanel {
   // service: what the server offers (see api.js); a server without the endpoint gets a note.
-  constructor(service) {
+  // answered(data): called with each answer (null when the request failed), for the tags.
+  constructor(service, answered = () => {}) {
     this.service = service;
     this.box = $("analysis");
     this.controller = null;
+    this.answered = answered;
+    this.data = null;
+  }
+
+  // The last answer again, in the page's language.
+  redraw() {
+    if (this.data) this.box.replaceChildren(renderAnalysis(this.data));
   }
 
   // The analysis of the function named in params (see ROUTES.analysis), with its parameter pairs
@@ -108,7 +139,7 @@ export class AnalysisPanel {
       box.innerHTML = "";
       const p = document.createElement("p");
       p.className = "muted";
-      p.textContent = "This server does not offer an analysis endpoint yet.";
+      p.textContent = t("analysis.notOffered");
       box.append(p);
       box.setAttribute("aria-busy", "false");
       return;
@@ -121,13 +152,18 @@ export class AnalysisPanel {
     box.setAttribute("aria-busy", "true");
     try {
       const data = await request(url(ROUTES.analysis, params, pairs), controller.signal);
+      this.data = data;
       box.replaceChildren(renderAnalysis(data));
+      this.answered(data);
     } catch (error) {
       if (isAbort(error)) return;
       const p = document.createElement("p");
       p.className = "error";
-      p.textContent = error.message;
+      p.setAttribute("role", "alert");
+      showError(p, error);
+      this.data = null;
       box.replaceChildren(p);
+      this.answered(null);
     } finally {
       if (this.controller === controller) box.setAttribute("aria-busy", "false");
     }

@@ -1,6 +1,7 @@
 // The API client: every request to the service goes through here, and every route is named once.
 
-import { query } from "./util.js";
+import { language, t } from "./i18n.js";
+import { query, setError } from "./util.js";
 
 // Route templates exactly as the OpenAPI document spells them, so that they double as its keys.
 export const ROUTES = {
@@ -17,11 +18,23 @@ export const ROUTES = {
   precisionPlot: "/v1/activations/{name}/precision/plot",
   expressionPrecision: "/v1/expressions/precision",
   expressionPrecisionPlot: "/v1/expressions/precision/plot",
+  gradientFlow: "/v1/analysis/gradient-flow",
+  gradientFlowPlot: "/v1/analysis/gradient-flow/plot",
+  deadUnits: "/v1/analysis/dead-units",
+  deadUnitsPlot: "/v1/analysis/dead-units/plot",
+  cost: "/v1/analysis/cost",
 };
 
-// A route with its {placeholders} filled in: path(ROUTES.plot, { name: "elu" }) is /v1/activations/elu/plot.
+// A route with its {placeholders} filled in, relative to the page's base (the <base> the server
+// writes from its root_path), so that the explorer works behind a path prefix:
+// path(ROUTES.plot, { name: "elu" }) is v1/activations/elu/plot.
 export function path(route, params = {}) {
-  return route.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(params[key]));
+  return route.replace(/^\//, "").replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(params[key]));
+}
+
+// A URL made absolute against the page's base, for a curl command or a link copied elsewhere.
+export function absolute(relative) {
+  return new URL(relative, document.baseURI).href;
 }
 
 // The URL of a request: the route's path and a query of [key, value] pairs (empty values left out).
@@ -29,25 +42,77 @@ export function url(route, params, pairs) {
   return `${path(route, params)}?${query(pairs)}`;
 }
 
-function errorText(body, status) {
-  const detail = body && body.detail;
-  if (Array.isArray(detail)) {
-    return detail
-      .map((item) => {
-        const where = (item.loc || []).filter((part) => part !== "query" && part !== "body").join(" ");
-        return where ? `${where}: ${item.msg}` : item.msg;
-      })
-      .join("; ");
-  }
-  if (typeof detail === "string") return detail;
-  return `The service answered ${status}.`;
+// "did you mean a, a, b?" reads "did you mean a, b?": each suggestion is named once.
+function uniqueSuggestions(text) {
+  return text.replace(/(did you mean:?\s*)([^?]*)\?/gi, (_, lead, names) => {
+    const unique = names
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name, i, all) => name && all.indexOf(name) === i);
+    return `${lead}${unique.join(", ")}?`;
+  });
 }
 
+// The service's own words on what went wrong (English), each message once; "" when it gave none.
+function detailText(body) {
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) {
+    const lines = detail.map((item) => {
+      const where = (item.loc || []).filter((part) => part !== "query" && part !== "body").join(" ");
+      return uniqueSuggestions(where ? `${where}: ${item.msg}` : String(item.msg));
+    });
+    return lines.filter((line, i) => lines.indexOf(line) === i).join("; ");
+  }
+  return typeof detail === "string" ? uniqueSuggestions(detail) : "";
+}
+
+// An answer other than 2xx: its status and the service's detail (English).
 export class ApiError extends Error {
-  constructor(message, status) {
-    super(message);
+  constructor(detail, status) {
+    super(detail || `HTTP ${status}`);
+    this.detail = detail;
     this.status = status;
   }
+}
+
+// What went wrong, for the reader: a heading in their language and the service's detail, if any.
+export function describeError(error) {
+  if (error instanceof ApiError) {
+    return error.detail
+      ? { heading: t("error.service", { status: error.status }), detail: error.detail }
+      : { heading: t("error.status", { status: error.status }), detail: "" };
+  }
+  if (error && error.name === "TimeoutError") return { heading: t("error.timeout", { seconds: error.seconds }), detail: "" };
+  return { heading: t("error.network"), detail: "" };
+}
+
+// The error shown in `element`, or nothing when it was only superseded by a newer request.
+export function showError(element, error) {
+  if (isAbort(error)) return;
+  const { heading, detail } = describeError(error);
+  setError(element, heading, detail);
+}
+
+// How long one request may take before the explorer gives up on it.
+export const TIMEOUT_SECONDS = 120;
+
+// A signal that aborts with the caller's, and on its own with a TimeoutError after `seconds`.
+function withTimeout(signal, seconds) {
+  const controller = new AbortController();
+  const timer = window.setTimeout(() => {
+    const reason = new DOMException(`no answer within ${seconds} s`, "TimeoutError");
+    reason.seconds = seconds;
+    controller.abort(reason);
+  }, seconds * 1000);
+  const stop = () => {
+    window.clearTimeout(timer);
+    controller.abort(signal.reason);
+  };
+  if (signal) {
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+  }
+  return { signal: controller.signal, done: () => window.clearTimeout(timer) };
 }
 
 function pause(seconds, signal) {
@@ -61,27 +126,34 @@ function pause(seconds, signal) {
 }
 
 export async function request(url, signal, as = "json", retries = 2) {
-  const response = await fetch(url, { signal, headers: as === "json" ? { Accept: "application/json" } : {} });
+  const bounded = withTimeout(signal, TIMEOUT_SECONDS);
+  let response, body;
+  try {
+    response = await fetch(url, { signal: bounded.signal, headers: as === "json" ? { Accept: "application/json" } : {} });
+    if (response.ok) return await (as === "json" ? response.json() : response.text());
+    if (response.status !== 503 || retries <= 0) body = await response.json().catch(() => null);
+  } catch (error) {
+    // A timeout rejects with its own reason; a superseded request with an AbortError.
+    throw bounded.signal.reason?.name === "TimeoutError" ? bounded.signal.reason : error;
+  } finally {
+    bounded.done();
+  }
   if (response.status === 503 && retries > 0) {
     // The server is busy drawing: wait as long as it asks (a few seconds at most), then try again.
     const wait = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
     await pause(wait, signal);
     return request(url, signal, as, retries - 1);
   }
-  if (!response.ok) {
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
-    throw new ApiError(errorText(body, response.status), response.status);
-  }
-  return as === "json" ? response.json() : response.text();
+  throw new ApiError(detailText(body), response.status);
 }
 
 export function isAbort(error) {
   return error && error.name === "AbortError";
+}
+
+// lang=ja on a route that takes it (plot titles and labels in Japanese), while the page is Japanese.
+export function langPairs(service, route) {
+  return language() !== "en" && service.parameter(route, "lang") ? [["lang", language()]] : [];
 }
 
 // What this server offers, read from its OpenAPI document: an older or trimmed-down server may
@@ -164,6 +236,6 @@ class Service {
 
 // The service's description and its list of functions, asked for together.
 export async function connect() {
-  const [openapi, functions] = await Promise.all([request(ROUTES.openapi), request(ROUTES.activations)]);
+  const [openapi, functions] = await Promise.all([request(path(ROUTES.openapi)), request(path(ROUTES.activations))]);
   return { service: new Service(openapi), functions };
 }

@@ -3,7 +3,18 @@
 // changed(soon), where soon asks for a redraw after a pause (a slider being dragged) rather than
 // at once.
 
-import { DEFAULT_DTYPE, activation, orderLimit, setDtype, setOrder, setParam, setRange, state } from "./state.js";
+import { paramHelp, t } from "./i18n.js";
+import {
+  DEFAULT_DTYPE,
+  activation,
+  orderLimit,
+  paramPairs,
+  setDtype,
+  setOrder,
+  setParam,
+  setRange,
+  state,
+} from "./state.js";
 import { $, formatNumber } from "./util.js";
 
 function niceStep(span) {
@@ -41,7 +52,7 @@ function paramControl(param, changed) {
     const range = document.createElement("input");
     Object.assign(range, { type: "range", min: lo, max: hi, step, value });
     range.id = `${id}-range`;
-    range.setAttribute("aria-label", `${param.name} slider`);
+    range.setAttribute("aria-label", t("params.slider", { name: param.name }));
     const number = document.createElement("input");
     Object.assign(number, { type: "number", step: "any", value });
     number.id = id;
@@ -63,7 +74,7 @@ function paramControl(param, changed) {
   }
   const hint = document.createElement("span");
   hint.className = "hint";
-  hint.textContent = param.description;
+  hint.textContent = paramHelp(param.name, param.description);
   wrap.append(hint);
   return wrap;
 }
@@ -74,8 +85,8 @@ function paramControl(param, changed) {
 function smoothnessTag(smoothness) {
   const li = document.createElement("li");
   if (Number.isInteger(smoothness) && smoothness < 0) {
-    li.textContent = "discontinuous";
-    li.title = "f itself jumps somewhere";
+    li.textContent = t("tag.discontinuous");
+    li.title = t("tag.discontinuousTitle");
     return li;
   }
   const finite = Number.isInteger(smoothness);
@@ -86,9 +97,7 @@ function smoothnessTag(smoothness) {
   sup.textContent = finite ? String(smoothness) : "∞";
   text.append("C", sup);
   li.append(text);
-  li.title = finite
-    ? `${smoothness} times continuously differentiable${smoothness === 0 ? " (continuous)" : ""}`
-    : "infinitely differentiable";
+  li.title = finite ? t("tag.ck", { k: smoothness }) : t("tag.cinf");
   return li;
 }
 
@@ -99,7 +108,72 @@ function kinkText(kink) {
   for (const [order, name, value] of higher) {
     if (state.order >= order && typeof value === "number") parts.push(`${name} = ${formatNumber(value)}`);
   }
-  return `kink at ${kink.where}: ${parts.join(", ")}`;
+  return t("tag.kink", { where: kink.where, parts: parts.join(", ") });
+}
+
+// The analysis answer for the function shown (see analysis.js), which the tags that depend on the
+// parameters and the range are read from: output range, saturation and sparsity.
+let analysed = null;
+
+export function setAnalysis(data) {
+  analysed = data;
+}
+
+function rangeText([low, high]) {
+  const left = low === null ? "(−∞" : `[${formatNumber(low)}`;
+  const right = high === null ? "∞)" : `${formatNumber(high)}]`;
+  return `${left}, ${right}`;
+}
+
+function tag(text, title) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  if (title) li.title = title;
+  return li;
+}
+
+// Saturated at the left or right end, as the analysis says: its own left/right flags, or else
+// whether a saturated interval reaches that end of the range it analysed.
+function saturatedEnds(data) {
+  const saturation = data.saturation || {};
+  if (typeof saturation.left === "boolean" && typeof saturation.right === "boolean") {
+    return { left: saturation.left, right: saturation.right };
+  }
+  const intervals = Array.isArray(saturation.intervals) ? saturation.intervals : [];
+  const { x_min: low, x_max: high } = data.range || {};
+  const near = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(high - low));
+  return {
+    left: intervals.some(([a]) => near(a, low)),
+    right: intervals.some(([, b]) => near(b, high)),
+  };
+}
+
+// The tags that follow the parameters: from the analysis of this function with these parameters
+// (output range, saturation, sparsity). Until it has answered, the catalogue's, which hold at the
+// defaults only; none while other parameters wait for their analysis.
+function analysedTags(info) {
+  const p = info.properties;
+  const data = analysed && analysed.name === info.name ? analysed : null;
+  if (!data) {
+    if (paramPairs().length) return [];
+    return [
+      tag(t("tag.range", { range: rangeText(p.output_range) })),
+      p.saturates_left && tag(t("tag.saturatesLeft")),
+      p.saturates_right && tag(t("tag.saturatesRight")),
+      p.sparse && tag(t("tag.sparse")),
+    ];
+  }
+  const range = Array.isArray(data.output_range) ? data.output_range : paramPairs().length ? null : p.output_range;
+  const ends = saturatedEnds(data);
+  const why = typeof data.saturation?.why === "string" ? data.saturation.why : undefined;
+  const zeros = data.sparsity?.fraction_zero;
+  const share = typeof zeros === "number" ? `${formatNumber(Number((zeros * 100).toPrecision(3)))} %` : "";
+  return [
+    range && tag(t("tag.range", { range: rangeText(range) }), t("tag.rangeTitle")),
+    ends.left && tag(t("tag.saturatesLeft"), why),
+    ends.right && tag(t("tag.saturatesRight"), why),
+    typeof zeros === "number" && zeros > 0 && tag(t("tag.sparse"), t("tag.sparseTitle", { share })),
+  ];
 }
 
 // The formula and the property tags of the function; the smoothness, the vanishing f″ and the
@@ -111,33 +185,24 @@ export function showProperties() {
   const props = $("props");
   props.innerHTML = "";
   const p = info.properties;
-  const [low, high] = p.output_range;
   const smoothness = info.smoothness ?? p.smoothness;
   const vanishes = info.second_derivative_vanishes ?? p.second_derivative_vanishes;
+  const [range, ...more] = analysedTags(info);
   const tags = [
-    `range ${low === null ? "(−∞" : `[${formatNumber(low)}`}, ${high === null ? "∞)" : `${formatNumber(high)}]`}`,
-    p.monotonic && "monotonic",
-    p.smooth ? "smooth" : "not smooth",
+    range,
+    p.monotonic && t("tag.monotonic"),
+    p.smooth ? t("tag.smooth") : t("tag.notSmooth"),
     smoothnessTag(smoothness),
-    vanishes === true && "f″ = 0 a.e.",
-    p.zero_centred && "zero-centred",
-    p.saturates_left && "saturates left",
-    p.saturates_right && "saturates right",
-    p.sparse && "sparse",
+    vanishes === true && t("tag.vanishes"),
+    p.zero_centred && t("tag.zeroCentred"),
+    ...more,
     ...info.kinks.map(kinkText),
   ].filter(Boolean);
-  for (const tag of tags) {
-    if (typeof tag === "string") {
-      const li = document.createElement("li");
-      li.textContent = tag;
-      props.append(li);
-    } else {
-      props.append(tag);
-    }
-  }
+  for (const item of tags) props.append(typeof item === "string" ? tag(item) : item);
   const note = info.higher_derivatives_note ?? p.higher_derivatives_note;
   const shown = typeof note === "string" && note !== "" && state.order >= 2;
   $("props-note").textContent = shown ? note : "";
+  $("props-note").lang = "en";
   $("props-note").hidden = !shown;
 }
 
@@ -192,8 +257,6 @@ export function bindOrder(changed) {
   syncOrder();
 }
 
-const ORDER_HELP = "f, then one panel per derivative up to the one chosen.";
-
 export function syncOrder() {
   const limit = orderLimit();
   for (const input of document.querySelectorAll('input[name="order"]')) {
@@ -202,7 +265,7 @@ export function syncOrder() {
   }
   const help = $("order-help");
   const lowered = limit < state.maxOrder;
-  help.textContent = lowered ? `f″ and f‴ are computed in float64 only, not in ${state.dtype}.` : ORDER_HELP;
+  help.textContent = lowered ? t("order.limited", { dtype: state.dtype }) : t("order.help");
   help.classList.toggle("limited", lowered);
 }
 
@@ -224,11 +287,9 @@ export function bindDtype(changed) {
   syncDtype();
 }
 
-function syncDtype() {
+export function syncDtype() {
   $("dtype").value = state.dtype;
   const low = state.dtype !== DEFAULT_DTYPE;
-  $("dtype-help").textContent = low
-    ? `x rounded to ${state.dtype}; f and f′ as PyTorch computes them in ${state.dtype}.`
-    : "f and its derivatives in float64; choose a lower precision to see its rounding.";
+  $("dtype-help").textContent = low ? t("dtype.helpLow", { dtype: state.dtype }) : t("dtype.help");
   syncOrder();
 }

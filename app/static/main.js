@@ -8,11 +8,24 @@
 //   plot.js      a plot with its downloads and curl command; the cursor on the main plot
 //   analysis.js  the analysis numbers
 //   precision.js where f′ rounds to 0 in each precision, and the other precision numbers
+//   claims.js    the article's claims: gradient flow, dead units, cost
+//   i18n.js      every word shown, in English and Japanese
 //   util.js      small helpers
 
 import { AnalysisPanel } from "./analysis.js";
-import { ROUTES, connect } from "./api.js";
-import { bindDtype, bindOrder, bindRange, showFunction, showProperties, syncRangeInputs } from "./controls.js";
+import { ROUTES, connect, describeError, langPairs } from "./api.js";
+import { claimPanels } from "./claims.js";
+import {
+  bindDtype,
+  bindOrder,
+  bindRange,
+  setAnalysis,
+  showFunction,
+  showProperties,
+  syncDtype,
+  syncRangeInputs,
+} from "./controls.js";
+import { LANGUAGE_NAMES, language, setLanguage, t, translatePage } from "./i18n.js";
 import { Cursor, PlotView, darkScheme, theme } from "./plot.js";
 import { PrecisionView } from "./precision.js";
 import {
@@ -20,9 +33,11 @@ import {
   MAX_ORDER,
   activation,
   addCurve,
+  chooseLanguage,
   currentCurve,
   dtypePairs,
   loadHash,
+  loadLanguage,
   paramPairs,
   paramsText,
   rangePairs,
@@ -39,13 +54,12 @@ import { $, debounce, setError } from "./util.js";
 
 // What a plot of the given order shows besides f, for its description: whose is "its" or "their".
 function derivativesText(order, whose) {
-  const one = whose === "their" ? "derivatives" : "derivative";
-  return order > 0 ? ` and ${whose} ${[one, "first two derivatives", "first three derivatives"][order - 1]}` : "";
+  return t("alt.derivs", { order, whose });
 }
 
 // The end of a plot's description: in which precision it is computed, when not float64.
 function inPrecision(dtype) {
-  return dtype === DEFAULT_DTYPE ? "" : `, computed in ${dtype}`;
+  return dtype === DEFAULT_DTYPE ? "" : t("alt.precision", { dtype });
 }
 
 // The highest order the server draws and evaluates: 0 to 3 where the function's routes take
@@ -61,7 +75,10 @@ class Explorer {
     this.service = service;
     this.plot = new PlotView("plot", service);
     this.cursor = new Cursor(this.plot);
-    this.analysis = new AnalysisPanel(service);
+    this.analysis = new AnalysisPanel(service, (data) => {
+      setAnalysis(data);
+      showProperties();
+    });
     this.expr = new PlotView("expr", service);
     this.compare = new PlotView("compare", service);
     this.precision = new PrecisionView(service, {
@@ -74,7 +91,7 @@ class Explorer {
       route: ROUTES.expressionPrecision,
       plotRoute: ROUTES.expressionPrecisionPlot,
       box: "expr-precision",
-      heading: "Precision: where f′ rounds to exactly 0",
+      heading: () => t("precision.exprHeading"),
       quiet: true,
     });
     this.refreshSoon = debounce(() => this.refresh(), 140);
@@ -110,7 +127,7 @@ class Explorer {
       ["x_min", Number.isFinite(low) ? Math.min(low, state.x_min) : state.x_min],
       ["x_max", Number.isFinite(high) ? Math.max(high, state.x_max) : state.x_max],
     ];
-    return [...range, ["theme", theme()], ["grid", state.grid]];
+    return [...range, ["theme", theme()], ["grid", state.grid], ...langPairs(this.service, route)];
   }
 
   // The function: its plot, the values under the cursor, the analysis and the precision numbers.
@@ -118,7 +135,8 @@ class Explorer {
     const info = activation();
     if (!info) return;
     if (!(state.x_min < state.x_max)) {
-      setError($("plot-error"), `x min must be less than x max (${state.x_min} ≥ ${state.x_max}).`);
+      this.plot.clear();
+      setError($("plot-error"), t("error.range", { low: state.x_min, high: state.x_max }));
       return;
     }
     const extra = paramsText();
@@ -134,7 +152,7 @@ class Explorer {
       imagePairs: [["grid", state.grid]],
       panels: order + 1,
       name: state.fn,
-      alt: `${what} for x from ${state.x_min} to ${state.x_max}${inPrecision(dtype)}`,
+      alt: `${what}${t("alt.range", { low: state.x_min, high: state.x_max })}${inPrecision(dtype)}`,
     });
     const values = this.orderOf(ROUTES.values);
     const valuesDtype = this.dtypeOf(ROUTES.values).pairs;
@@ -167,7 +185,7 @@ class Explorer {
     setError($("compare-error"), "");
     if (state.curves.some((c) => c.f === curve.f)) return;
     if (state.curves.length >= state.maxCurves) {
-      setError($("compare-error"), `At most ${state.maxCurves} curves can be compared; remove one first.`);
+      setError($("compare-error"), t("compare.tooMany", { n: state.maxCurves }));
       return;
     }
     addCurve(curve);
@@ -184,7 +202,7 @@ class Explorer {
       const remove = document.createElement("button");
       remove.type = "button";
       remove.textContent = "×";
-      remove.setAttribute("aria-label", `Remove ${curve.label}`);
+      remove.setAttribute("aria-label", t("compare.remove", { label: curve.label }));
       remove.addEventListener("click", () => {
         removeCurve(i);
         this.showComparison();
@@ -213,11 +231,11 @@ class Explorer {
       imagePairs: [["grid", state.grid]],
       panels: order + 1,
       name: "comparison",
-      alt: `Comparison of ${labels}${derivativesText(order, "their")}${inPrecision(dtype)}`,
+      alt: `${t("alt.comparison", { labels })}${derivativesText(order, "their")}${inPrecision(dtype)}`,
     });
   }
 
-  // Everything drawn, for changes every plot shows (order, grid, colour scheme, size).
+  // Everything drawn, for changes every plot shows (order, grid, colour scheme, size, language).
   refreshAll() {
     this.refresh();
     if (state.expr.trim() && !$("expr-figure").hidden) this.showExpression();
@@ -225,12 +243,31 @@ class Explorer {
   }
 }
 
+// The page in the state's language: its fixed words, and the switch showing which is on. Japanese
+// waits (a few seconds at most) for a Japanese font, the web font when the system has none, so
+// that no word is first laid out without one.
+async function showLanguage() {
+  // The fonts the page's own font list brings for Japanese (none to fetch where the system has one).
+  const family = window.getComputedStyle(document.body).fontFamily;
+  const ready = document.fonts.load(`1em ${family}`, "日本語").catch(() => null);
+  await Promise.race([ready, new Promise((resolve) => window.setTimeout(resolve, 3000))]);
+  setLanguage(state.lang);
+  translatePage();
+  for (const button of document.querySelectorAll(".lang-switch button")) {
+    button.textContent = LANGUAGE_NAMES[button.dataset.lang];
+    button.setAttribute("aria-pressed", String(button.dataset.lang === language()));
+  }
+}
+
 async function start() {
+  loadLanguage();
+  await showLanguage();
   let service, functions;
   try {
     ({ service, functions } = await connect());
   } catch (error) {
-    setError($("plot-error"), `The service could not be reached: ${error.message}`);
+    const { heading, detail } = describeError(error);
+    setError($("plot-error"), t("error.unreachable"), detail || heading);
     return;
   }
   setCatalogue(
@@ -262,7 +299,7 @@ async function start() {
   );
   if (missing.length) {
     const notice = $("notice");
-    notice.textContent = `Not offered by this server: ${missing.join(", ")}.`;
+    notice.textContent = t("notice.missing", { routes: missing.join(", ") });
     notice.hidden = false;
   }
 
@@ -297,7 +334,7 @@ async function start() {
     event.preventDefault();
     setExpression($("expr").value);
     if (!state.expr.trim()) {
-      setError($("expr-error"), "Type an expression in x first, for example 2*sigmoid(2*x) - 1.");
+      setError($("expr-error"), t("expr.empty"));
       return;
     }
     explorer.showExpression();
@@ -323,6 +360,22 @@ async function start() {
     }
   }, 300);
   new ResizeObserver(resized).observe(figure);
+
+  const claims = claimPanels(service, state.catalogue);
+  for (const button of document.querySelectorAll(".lang-switch button")) {
+    button.addEventListener("click", async () => {
+      if (button.dataset.lang === state.lang) return;
+      chooseLanguage(button.dataset.lang);
+      await showLanguage();
+      showFunction(changed);
+      syncDtype();
+      explorer.analysis.redraw();
+      explorer.precision.redraw();
+      explorer.exprPrecision.redraw();
+      explorer.refreshAll();
+      for (const panel of claims) panel.relabel();
+    });
+  }
 
   showFunction(changed);
   explorer.refresh();

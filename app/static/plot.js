@@ -2,10 +2,10 @@
 // API's SVG, one panel per order (f, f′, f″, f‴ stacked); a server without the plot endpoint still
 // gets the CSV download and a note instead.
 
-import { ROUTES, isAbort, request, url } from "./api.js";
-import { $, formatNumber, setError } from "./util.js";
+import { ROUTES, absolute, isAbort, langPairs, request, showError, url } from "./api.js";
+import { t } from "./i18n.js";
+import { $, NOISE, formatNumber, setError } from "./util.js";
 
-const ORIGIN = window.location.origin;
 const CURSOR_POINTS = 801;
 // The plots are drawn in the page's scheme; main.js redraws them when it changes.
 export const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
@@ -20,25 +20,20 @@ const DERIVATIVES = [
   ["d2y", 2, "readout-d2y", "at-d2y"],
   ["d3y", 3, "readout-d3y", "at-d3y"],
 ];
-// A value smaller than this share of its series' largest |value| is rounding noise: it reads 0.
-// Not so in a lower precision than float64, whose values are shown exactly as computed.
-const NOISE = 1e-9;
+// A value smaller than NOISE of its series' largest |value| is rounding noise: it reads 0. Not so
+// in a lower precision than float64, whose values are shown exactly as computed.
 // The headline numbers of the `error` object of a values answer in a lower precision (the largest
 // errors in ULPs, the points where f′ underflowed to 0 or a value became inf or nan), each under
 // the names the service may give it, with how it reads; a count of 0 is left out.
 const ERRORS = [
-  [["y_max_ulp", "max_ulp_y"], (v) => `f off by at most ${ulps(v)}`],
-  [["dy_max_ulp", "max_ulp_dy"], (v) => `f′ by ${ulps(v)}`],
-  [["underflows", "gradient_underflow"], (v) => `f′ underflows to 0 at ${points(v)}`],
-  [["nonfinite", "non_finite"], (v) => `inf or nan at ${points(v)} where the exact value is finite`],
+  [["y_max_ulp", "max_ulp_y"], (v) => t("err.yUlp", { ulp: ulps(v) })],
+  [["dy_max_ulp", "max_ulp_dy"], (v) => t("err.dyUlp", { ulp: ulps(v) })],
+  [["underflows", "gradient_underflow"], (v) => t("err.underflow", { count: v })],
+  [["nonfinite", "non_finite"], (v) => t("err.nonfinite", { count: v })],
 ];
 
 function ulps(value) {
   return `${formatNumber(Number(value.toPrecision(3)))} ulp`;
-}
-
-function points(count) {
-  return `${count} ${count === 1 ? "point" : "points"}`;
 }
 
 // The scheme the plots are drawn in: the page's.
@@ -116,7 +111,7 @@ function errorText(data) {
     }
   }
   const count = Number.isInteger(error.points) ? error.points : data.x.length;
-  return parts.length ? `${data.dtype} against the exact values at these ${count} points: ${parts.join(", ")}.` : "";
+  return parts.length ? t("err.sentence", { dtype: data.dtype, count, parts: parts.join(t("err.joiner")) }) : "";
 }
 
 function largest(series) {
@@ -144,21 +139,41 @@ export class PlotView {
     this.actions.innerHTML = "";
     this.copy = document.createElement("button");
     this.copy.type = "button";
-    this.copy.textContent = "Copy curl";
     this.copy.addEventListener("click", () => this.copyCurl());
     this.links = {};
     this.actions.append(this.copy);
     for (const kind of ["png", "svg", "csv"]) {
       const link = document.createElement("a");
       link.className = "button";
-      link.textContent = `Download ${kind.toUpperCase()}`;
       this.links[kind] = link;
       this.actions.append(link);
     }
+    this.label();
     this.pre = document.createElement("pre");
     this.code = document.createElement("code");
     this.pre.append(this.code);
     this.actions.append(this.pre);
+  }
+
+  // The buttons' words, in the page's language.
+  label() {
+    this.copy.textContent = t("plot.copy");
+    for (const [kind, link] of Object.entries(this.links)) link.textContent = t("plot.download", { kind: kind.toUpperCase() });
+  }
+
+  // After a failed request: no picture, no downloads of it, only the error saying why.
+  clear() {
+    this.img.removeAttribute("src");
+    this.img.alt = "";
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.objectUrl = null;
+    this.geometry = null;
+    this.figure.hidden = true;
+    this.actions.hidden = true;
+    for (const link of Object.values(this.links)) link.removeAttribute("href");
+    this.curl = "";
+    this.code.textContent = "";
+    this.img.dispatchEvent(new Event("cleared"));
   }
 
   size(panels) {
@@ -175,14 +190,14 @@ export class PlotView {
     this.figure.hidden = false;
     this.actions.hidden = false;
     this.figure.setAttribute("aria-busy", "true");
-    const { width, height } = this.size(spec.panels);
-    const image = [...spec.pairs, ...spec.imagePairs, ["theme", theme()], ["width", width], ["height", height]];
+    this.label();
+    const image = this.imagePairs(spec);
     const hasPlot = this.service.offers(spec.plot);
     this.describe(spec, hasPlot);
     if (!hasPlot) {
       this.figure.hidden = true;
       this.figure.setAttribute("aria-busy", "false");
-      setError(this.error, "This server does not draw this plot; the CSV below has its numbers.");
+      setError(this.error, t("plot.notOffered"));
       return;
     }
     try {
@@ -197,15 +212,22 @@ export class PlotView {
       setError(this.error, "");
     } catch (error) {
       if (isAbort(error)) return;
-      setError(this.error, error.message);
+      this.clear();
+      showError(this.error, error);
     } finally {
       if (this.controller === controller) this.figure.setAttribute("aria-busy", "false");
     }
   }
 
-  describe(spec, hasPlot) {
+  // What the picture takes besides the subject: the image's own options, its size and language.
+  imagePairs(spec) {
     const { width, height } = this.size(spec.panels);
-    const image = [...spec.pairs, ...spec.imagePairs, ["theme", theme()], ["width", width], ["height", height]];
+    const size = [["theme", theme()], ["width", width], ["height", height]];
+    return [...spec.pairs, ...spec.imagePairs, ...size, ...langPairs(this.service, spec.plot)];
+  }
+
+  describe(spec, hasPlot) {
+    const image = this.imagePairs(spec);
     const png = url(spec.plot, spec.params, [...image, ["scale", 2], ["format", "png"]]);
     const svg = url(spec.plot, spec.params, [...image, ["format", "svg"]]);
     const csv = url(spec.values, spec.params, [...spec.pairs, ["format", "csv"]]);
@@ -217,25 +239,25 @@ export class PlotView {
       link.download = `${spec.name}.${kind}`;
     }
     this.curl = hasPlot
-      ? `curl -sS ${shellQuote(ORIGIN + png)} -o ${spec.name}.png`
-      : `curl -sS ${shellQuote(ORIGIN + csv)} -o ${spec.name}.csv`;
+      ? `curl -sS ${shellQuote(absolute(png))} -o ${spec.name}.png`
+      : `curl -sS ${shellQuote(absolute(csv))} -o ${spec.name}.csv`;
     this.code.textContent = this.curl;
   }
 
   async copyCurl() {
     try {
       await navigator.clipboard.writeText(this.curl);
-      this.copy.textContent = "Copied";
+      this.copy.textContent = t("plot.copied");
     } catch {
       // Without clipboard access (an insecure origin), select the command for the user instead.
       const range = document.createRange();
       range.selectNodeContents(this.code);
       window.getSelection().removeAllRanges();
       window.getSelection().addRange(range);
-      this.copy.textContent = "Selected: press Ctrl+C";
+      this.copy.textContent = t("plot.selected");
     }
     window.setTimeout(() => {
-      this.copy.textContent = "Copy curl";
+      this.copy.textContent = t("plot.copy");
     }, 1800);
   }
 }

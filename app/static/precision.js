@@ -3,13 +3,14 @@
 // other numbers the precision endpoint gives, named and explained by its OpenAPI schema rather
 // than by this file, so that a field the server adds is shown without a change here.
 
-import { isAbort, request, url } from "./api.js";
+import { isAbort, request, showError, url } from "./api.js";
+import { t } from "./i18n.js";
 import { $, formatNumber } from "./util.js";
 
-// The two numbers every row shows, with the side of x each bounds.
+// The two numbers every row shows, with the side of x each bounds (their labels: t(key)).
 const THRESHOLDS = [
-  ["zero_gradient_from", "f′ = 0 from", "≥"],
-  ["zero_gradient_below", "f′ = 0 below", "≤"],
+  ["zero_gradient_from", "precision.from", "≥"],
+  ["zero_gradient_below", "precision.below", "≤"],
 ];
 // Fields that name the row or the subject rather than measure anything.
 const NOT_SHOWN = new Set(["dtype", ...THRESHOLDS.map(([key]) => key)]);
@@ -36,8 +37,8 @@ function isInteger(schema) {
 // A number or flag of the endpoint's answer as text: integers with thousands separators, a share
 // (a fraction the schema calls so) as a percentage, other numbers readably, null as "none".
 function valueText(value, schema, key = "") {
-  if (value === null || value === undefined) return "none";
-  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (value === null || value === undefined) return t("an.none");
+  if (typeof value === "boolean") return value ? t("an.yes") : t("an.no");
   if (typeof value === "number") {
     if (Number.isInteger(value) && isInteger(schema)) return value.toLocaleString("en-US");
     const words = `${key} ${schema?.description || ""}`.toLowerCase();
@@ -62,7 +63,7 @@ export class PrecisionView {
   // when the server has no such route; plotRoute: the route drawing f′ in each precision, if any;
   // heading: a heading put above the table (for a box within another panel); quiet: errors hide
   // the box instead of being shown (when the panel shows them already).
-  constructor(service, { route, box, panel, plotRoute, heading, quiet = false }) {
+  constructor(service, { route, box, panel, plotRoute, heading = () => "", quiet = false }) {
     this.service = service;
     this.route = route;
     this.box = $(box);
@@ -112,6 +113,7 @@ export class PrecisionView {
     this.box.setAttribute("aria-busy", "true");
     try {
       const data = await request(address, controller.signal);
+      this.data = data;
       this.box.replaceChildren(...this.render(data));
       this.shown = address;
       this.mark();
@@ -119,10 +121,13 @@ export class PrecisionView {
     } catch (error) {
       if (isAbort(error)) return;
       this.shown = "";
+      this.data = null;
       if (this.quiet) {
         this.panel.hidden = true;
       } else {
-        this.box.replaceChildren(element("p", error.message, "error"));
+        const p = element("p", undefined, "error");
+        showError(p, error);
+        this.box.replaceChildren(p);
       }
     } finally {
       if (this.controller === controller) {
@@ -130,6 +135,15 @@ export class PrecisionView {
         this.pending = "";
       }
     }
+  }
+
+  // The last answer again, in the page's language.
+  redraw() {
+    if (!this.data) return;
+    const open = this.plotDetailsElement?.open;
+    this.box.replaceChildren(...this.render(this.data));
+    if (open) this.plotDetailsElement.open = true;
+    this.mark();
   }
 
   // Marks the row of the precision drawn now.
@@ -146,7 +160,8 @@ export class PrecisionView {
   render(data) {
     const rows = Array.isArray(data.dtypes) ? data.dtypes : [];
     const nodes = [];
-    if (this.heading) nodes.push(element("h3", this.heading));
+    const heading = this.heading();
+    if (heading) nodes.push(element("h3", heading));
     nodes.push(this.thresholdTable(rows));
     const more = this.moreNumbers(data, rows);
     if (more) nodes.push(more);
@@ -158,7 +173,7 @@ export class PrecisionView {
     const wrap = element("div", undefined, "table-wrap");
     const table = element("table", undefined, "precision-table");
     const head = table.createTHead().insertRow();
-    for (const text of ["precision", ...THRESHOLDS.map(([, label]) => label)]) {
+    for (const text of [t("precision.column"), ...THRESHOLDS.map(([, label]) => t(label))]) {
       const th = element("th", text);
       th.scope = "col";
       head.append(th);
@@ -174,7 +189,7 @@ export class PrecisionView {
         const value = item[key];
         const cell = row.insertCell();
         cell.className = key;
-        cell.textContent = typeof value === "number" ? `x ${sign} ${formatNumber(value)}` : "never";
+        cell.textContent = typeof value === "number" ? `x ${sign} ${formatNumber(value)}` : t("precision.never");
         if (typeof value === "number") cell.title = String(value);
       }
     }
@@ -221,7 +236,7 @@ export class PrecisionView {
     if (!lines.length && !texts.length && !scalars.length) return null;
 
     const details = element("details", undefined, "more");
-    details.append(element("summary", "More numbers"));
+    details.append(element("summary", t("precision.more")));
     if (lines.length) {
       const wrap = element("div", undefined, "table-wrap");
       const table = element("table", undefined, "precision-table more-table");
@@ -290,9 +305,9 @@ export class PrecisionView {
 
   plotDetails() {
     const details = element("details", undefined, "more precision-plot");
-    details.append(element("summary", "Plot f′ in each precision"));
+    details.append(element("summary", t("precision.plot")));
     const img = element("img");
-    img.alt = "|f′| in each precision and exactly, on a log scale, with where it is exactly 0 shaded";
+    img.alt = t("precision.plotAlt");
     details.append(img);
     details.addEventListener("toggle", () => this.updatePlot());
     this.plotDetailsElement = details;

@@ -3,6 +3,7 @@
 // compared curves, with the catalogue they refer to. Read `state` freely; change it only through the functions below. The
 // address keeps it (#fn=elu&alpha=0.5&x_min=-3&order=2...), so that a view can be shared.
 
+import { LANGUAGES, browserLanguage } from "./i18n.js";
 import { query } from "./util.js";
 
 const MAX_CURVES = 8;
@@ -26,6 +27,9 @@ export const state = {
   // The precision f and f′ are computed in: one of DTYPES.
   dtype: DEFAULT_DTYPE,
   grid: true,
+  // The page's language: the browser's, or the one chosen (then kept in the address).
+  lang: "en",
+  langChosen: false,
   expr: "",
   curves: [],
   // From the service: every function by name, how many curves one comparison may hold and the
@@ -82,6 +86,19 @@ export function setOrder(order) {
 export function setDtype(dtype) {
   state.dtype = state.dtypes.includes(dtype) ? dtype : DEFAULT_DTYPE;
   setOrder(state.order);
+}
+
+// The language from the address (#lang=ja), or else the browser's; before anything is shown.
+export function loadLanguage() {
+  const chosen = new URLSearchParams(window.location.hash.slice(1)).get("lang");
+  state.langChosen = LANGUAGES.includes(chosen);
+  state.lang = state.langChosen ? chosen : browserLanguage();
+}
+
+// The reader's choice, which the address keeps from now on.
+export function chooseLanguage(lang) {
+  state.lang = LANGUAGES.includes(lang) ? lang : "en";
+  state.langChosen = true;
 }
 
 export function setGrid(on) {
@@ -157,7 +174,10 @@ export function saveHash() {
   if (!state.grid) pairs.push(["grid", false]);
   if (state.expr.trim()) pairs.push(["expr", state.expr.trim()]);
   for (const curve of state.curves) pairs.push(["f", curve.f]);
-  window.history.replaceState(null, "", `#${query(pairs)}`);
+  if (state.langChosen) pairs.push(["lang", state.lang]);
+  // The page's own address with a new hash (a bare "#..." would resolve against the <base>).
+  const { pathname, search } = window.location;
+  window.history.replaceState(null, "", `${pathname}${search}#${query(pairs)}`);
 }
 
 // Needs the catalogue: unknown functions and parameters in the address are ignored.

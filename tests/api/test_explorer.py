@@ -31,17 +31,17 @@ def test_explorer_page_is_served_at_root(client: TestClient) -> None:
 
 def test_every_file_the_page_names_is_served_from_static(client: TestClient) -> None:
     html = client.get("/").text
-    urls = [u for u in re.findall(r'(?:src|href)="([^"#]+)"', html) if u.startswith("/static/")]
-    assert {"/static/main.js", "/static/explorer.css", "/static/favicon.svg"} <= set(urls)
+    urls = [u for u in re.findall(r'(?:src|href)="([^"#]+)"', html) if u.startswith("static/")]
+    assert {"static/main.js", "static/explorer.css", "static/favicon.svg"} <= set(urls)
     for url in urls:
-        response = client.get(url)
+        response = client.get(f"/{url}")
         assert response.status_code == 200, url
         assert response.content, url
 
 
 def test_the_page_is_native_es_modules_all_served_as_javascript(client: TestClient) -> None:
     html = client.get("/").text
-    assert '<script type="module" src="/static/main.js"></script>' in html
+    assert '<script type="module" src="static/main.js"></script>' in html
     # Every module that main.js imports, directly or not, is served with a JavaScript type.
     seen: set[str] = set()
     todo = ["main.js"]
@@ -131,3 +131,47 @@ def test_page_loads_nothing_from_other_hosts(client: TestClient) -> None:
 
 def test_unknown_static_file_is_a_404(client: TestClient) -> None:
     assert client.get("/static/nope.js").status_code == 404
+
+
+def test_the_page_names_every_url_relative_to_a_base_at_the_apps_root() -> None:
+    from app.main import app
+
+    # Behind a proxy that keeps a path prefix, the app's root_path is the prefix: the page's <base>.
+    with TestClient(app, root_path="/prefix") as prefixed:
+        html = prefixed.get("/").text
+    assert '<base href="/prefix/">' in html
+    with TestClient(app) as plain:
+        assert '<base href="/">' in plain.get("/").text
+    # No URL of the page or its scripts starts at the host's root, which the prefix would miss.
+    assert re.findall(r'(?<!<base )(?:src|href)="/', html) == []
+    for name, script in _modules().items():
+        assert not re.search(r"""fetch\(\s*["'`]/|request\(\s*["'`]/""", script), name
+    assert 'url("../fonts/ipaexg.ttf")' in (STATIC / "explorer.css").read_text()
+
+
+def test_the_japanese_font_is_served_for_browsers_without_one(client: TestClient) -> None:
+    response = client.get("/fonts/ipaexg.ttf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "font/ttf"
+    assert response.content[:4] in (b"\x00\x01\x00\x00", b"OTTO", b"true")
+
+
+def _table(script: str, lang: str) -> set[str]:
+    """The keys of one language's table in i18n.js."""
+    start = script.index(f"  {lang}: {{\n")
+    end = script.index("\n  },\n", start)
+    return set(re.findall(r'^    "([\w.]+)":', script[start:end], flags=re.MULTILINE))
+
+
+def test_every_string_has_its_japanese_and_every_key_used_exists() -> None:
+    modules = _modules()
+    english, japanese = _table(modules["i18n.js"], "en"), _table(modules["i18n.js"], "ja")
+    assert len(english) > 150
+    assert english == japanese
+    used = set()
+    for script in modules.values():
+        used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", script))
+    used |= set(re.findall(r'data-i18n(?:-[\w-]+)?="([\w.]+)"', (STATIC / "index.html").read_text()))
+    # Keys built from a value (an analysis field, an initialisation) are checked by their prefix.
+    assert used - english == set()
+    assert {"init.he", "init.xavier", "init.lecun", "init.normal", "an.sparsity", "an.argmax"} <= english

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,43 +35,78 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Bounds for a slow, busy machine: generous, but every wait ends. A page's waits (selectors,
+# functions, navigation) time out after WAIT_MS unless a test says otherwise.
+SERVER_START_SECONDS = 120
+SERVER_STOP_SECONDS = 15
+WAIT_MS = 90_000
+# Every browser test, its fixtures' start-up included, fails with a traceback after this long.
+TEST_TIMEOUT_SECONDS = 600
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_SECONDS))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
+@contextmanager
+def serve(app: str, ready_path: str = "/healthz") -> Iterator[str]:
+    """uvicorn serving ``app`` on a free port until the block ends: its address, once it answers."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{url}{ready_path}", timeout=5) as response:
                     if response.status == 200:
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: {server.stderr.read().decode()[-2000:]}") from None
+                    server.kill()
+                    _, err = server.communicate(timeout=SERVER_STOP_SECONDS)
+                    raise RuntimeError(f"the server did not start: {err.decode()[-2000:]}") from None
+                # Poll again shortly: the condition, not the pause, ends the wait.
                 time.sleep(0.2)
         yield url
     finally:
         server.terminate()
         try:
-            server.wait(timeout=10)
+            server.wait(timeout=SERVER_STOP_SECONDS)
         except subprocess.TimeoutExpired:
             server.kill()
-            server.wait()
-        assert server.stderr is not None
-        server.stderr.close()
+            server.wait(timeout=SERVER_STOP_SECONDS)
+        if server.stderr is not None:
+            server.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    with serve("app.main:app") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def prefixed_url() -> Iterator[str]:
+    """The app behind a proxy that keeps the path prefix /prefix and tells the app so (root_path)."""
+    from .prefixed import PREFIX
+
+    with serve("tests.browser.prefixed:app", ready_path=f"{PREFIX}/healthz") as url:
+        yield f"{url}{PREFIX}"
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +114,11 @@ def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (.ci/run does)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=WAIT_MS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class PageLog:
@@ -115,12 +153,18 @@ class PageLog:
 def new_page(browser: Browser) -> Iterator:
     contexts = []
 
-    def open_page(width: int = 1280, height: int = 900, scheme: str = "light") -> tuple[Page, PageLog]:
+    def open_page(
+        width: int = 1280, height: int = 900, scheme: str = "light", locale: str = "en-US"
+    ) -> tuple[Page, PageLog]:
+        # The locale is the browser's language (navigator.languages), which the explorer follows.
         context = browser.new_context(
             viewport={"width": width, "height": height},
             color_scheme=scheme,  # type: ignore[arg-type]
             permissions=["clipboard-read", "clipboard-write"],
+            locale=locale,
         )
+        context.set_default_timeout(WAIT_MS)
+        context.set_default_navigation_timeout(WAIT_MS)
         contexts.append(context)
         page = context.new_page()
         return page, PageLog(page)

@@ -8,7 +8,7 @@ from .conftest import SCREENSHOTS, screenshot
 def test_swagger_ui_renders_every_operation_offline(new_page, base_url: str) -> None:
     page, log = new_page()
     page.goto(f"{base_url}/docs")
-    page.wait_for_selector(".opblock", timeout=30_000)
+    page.wait_for_selector(".opblock")
     spec = page.evaluate("fetch('/openapi.json').then(r => r.json())")
     expected = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
     shown = page.eval_on_selector_all(
@@ -20,7 +20,7 @@ def test_swagger_ui_renders_every_operation_offline(new_page, base_url: str) -> 
     assert page.locator(".opblock-tag").count() >= 4
     screenshot(page, "docs-desktop-light")
     page.locator(".opblock-summary").first.click()
-    page.wait_for_selector(".opblock-body", timeout=10_000)
+    page.wait_for_selector(".opblock-body")
     assert log.sent_outside() == []
     assert any(url.endswith("/docs-assets/swagger-ui-bundle.js") for url in log.requests)
     assert log.errors == []
@@ -30,7 +30,7 @@ def _try_it_out(page, base_url: str, operation_id: str):
     """The activations operation ``operation_id``, opened from its link and switched to Try it out."""
     page.goto(f"{base_url}/docs#/activations/{operation_id}")
     operation = page.locator(f"#operations-activations-{operation_id}")
-    operation.locator(".opblock-body").wait_for(timeout=30_000)
+    operation.locator(".opblock-body").wait_for()
     if operation.locator("button.try-out__btn:has-text('Try it out')").count():
         operation.locator("button.try-out__btn").click()
     return operation
@@ -42,7 +42,7 @@ def test_try_it_out_shows_the_plot_as_a_picture(new_page, base_url: str) -> None
     operation.locator("input[placeholder='name']").fill("sigmoid")
     operation.locator("button.execute").click()
     picture = operation.locator(".live-responses-table img")
-    picture.wait_for(timeout=30_000)
+    picture.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
     assert "content-type: image/png" in (operation.locator(".live-responses-table").text_content() or "")
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -58,7 +58,7 @@ def test_try_it_out_on_values_sends_the_query_and_shows_the_json(new_page, base_
     operation.locator("tr[data-param-name='num'] input").fill("3")
     operation.locator("button.execute").click()
     body = operation.locator(".live-responses-table .response-col_description pre").first
-    body.wait_for(timeout=30_000)
+    body.wait_for()
     answer = page.evaluate("text => JSON.parse(text)", body.text_content() or "")
     assert answer["name"] == "leaky_relu"
     assert answer["x"] == [-5.0, 0.0, 5.0]
@@ -71,7 +71,7 @@ def test_try_it_out_on_values_sends_the_query_and_shows_the_json(new_page, base_
 def test_redoc_renders_offline(new_page, base_url: str) -> None:
     page, log = new_page(width=1280, height=900)
     page.goto(f"{base_url}/redoc")
-    page.wait_for_selector("[data-section-id]", timeout=30_000)
+    page.wait_for_selector("[data-section-id]")
     assert page.locator("h1").first.text_content() is not None
     screenshot(page, "redoc-desktop-light", full_page=False)
     assert log.sent_outside() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ DTYPES = ["float64", "float32", "float16", "bfloat16"]
 
 
 def _ready(page: Page) -> None:
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
 
 
 def _choose_dtype(page: Page, dtype: str) -> None:
@@ -68,11 +68,11 @@ def test_float16_is_asked_for_by_every_plot_the_cursor_and_the_downloads(new_pag
         assert "dtype=float16" in (page.text_content(f"{actions} code") or "")
     for kind in ("PNG", "CSV"):
         href = page.get_attribute(f"#plot-actions a:has-text('{kind}')", "href")
-        assert page.request.get(f"{base_url}{href}").status == 200, href
+        assert page.request.get(urljoin(page.url, href)).status == 200, href
 
     # The readout shows the float16 values the values request answers, tagged float16, with the
     # errors of the answer under it.
-    page.wait_for_selector("#readout-dtype:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#readout-dtype:not([hidden])")
     assert page.text_content("#readout-dtype") == "float16"
     values_url = _requested(log, "/v1/activations/sigmoid/values", "dtype=float16")[-1]
     data = page.request.get(values_url).json()
@@ -185,7 +185,7 @@ def test_the_precision_panel_gives_where_f_prime_rounds_to_zero(new_page, base_u
     page, log = new_page()
     page.goto(f"{base_url}/#fn=sigmoid")
     _ready(page)
-    page.wait_for_selector("#precision table tbody tr[data-dtype='float16']", timeout=30_000)
+    page.wait_for_selector("#precision table tbody tr[data-dtype='float16']")
     answer = page.request.get(f"{base_url}/v1/activations/sigmoid/precision")
     assert answer.status == 200
     expected = {item["dtype"]: item for item in answer.json()["dtypes"]}
@@ -225,7 +225,7 @@ def test_the_precision_panel_gives_where_f_prime_rounds_to_zero(new_page, base_u
     other, other_log = new_page()
     other.goto(f"{base_url}/#fn=softplus&beta=2")
     _ready(other)
-    other.wait_for_selector("#precision table tbody tr[data-dtype='float16']", timeout=30_000)
+    other.wait_for_selector("#precision table tbody tr[data-dtype='float16']")
     assert _requested(other_log, "/v1/activations/softplus/precision", "beta=2")
     answer = other.request.get(f"{base_url}/v1/activations/softplus/precision?beta=2").json()
     value = {item["dtype"]: item for item in answer["dtypes"]}["float16"]["zero_gradient_below"]
@@ -243,7 +243,7 @@ def test_an_expression_gets_its_precision_table(new_page, base_url: str) -> None
     _ready(page)
     page.fill("#expr", "2*sigmoid(2*x)-1")
     page.press("#expr", "Enter")
-    page.wait_for_selector("#expr-precision table tbody tr[data-dtype='float16']", timeout=30_000)
+    page.wait_for_selector("#expr-precision table tbody tr[data-dtype='float16']")
     asked = [parse_qs(urlsplit(url).query) for url in _requested(log, "/v1/expressions/precision")]
     assert {"expr": ["2*sigmoid(2*x)-1"]} in asked
     answer = page.request.get(f"{base_url}/v1/expressions/precision", params={"expr": "2*sigmoid(2*x)-1"}).json()
@@ -257,8 +257,8 @@ def test_an_expression_gets_its_precision_table(new_page, base_url: str) -> None
     # An expression the service refuses shows its error once, under the input, not a second time.
     page.fill("#expr", "2*sigmoid(2*x")
     page.press("#expr", "Enter")
-    page.wait_for_selector("#expr-error:not([hidden])", timeout=30_000)
-    page.wait_for_selector("#expr-precision", state="hidden", timeout=30_000)
+    page.wait_for_selector("#expr-error:not([hidden])")
+    page.wait_for_selector("#expr-precision", state="hidden")
     assert log.sent_outside() == []
 
 
@@ -280,7 +280,7 @@ def test_a_server_without_dtype_keeps_the_explorer_as_it_was(new_page, base_url:
     page.goto(f"{base_url}/#fn=sigmoid&dtype=float16&order=3")
     _ready(page)
     _wait_for_plot(page, "#plot-figure", "Sigmoid and its first three derivatives for x from -5 to 5")
-    page.wait_for_selector("#analysis .numbers dd", timeout=30_000)
+    page.wait_for_selector("#analysis .numbers dd")
     assert page.is_hidden("#dtype-field")
     assert page.is_hidden("#precision-panel")
     assert page.is_enabled("#order-3") and page.is_checked("#order-3")
@@ -301,10 +301,10 @@ def test_float16_fits_the_screen(new_page, base_url: str, width: int, height: in
     _wait_for_plot(page, "#plot-figure", "computed in float16")
     _wait_for_plot(page, "#expr-figure", "computed in float16")
     _wait_for_plot(page, "#compare-figure", "computed in float16")
-    page.wait_for_selector("#analysis .numbers dd", timeout=30_000)
-    page.wait_for_selector("#precision tr.current[data-dtype='float16']", timeout=30_000)
-    page.wait_for_selector("#expr-precision tr.current[data-dtype='float16']", timeout=30_000)
-    page.wait_for_selector("#readout-error:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#analysis .numbers dd")
+    page.wait_for_selector("#precision tr.current[data-dtype='float16']")
+    page.wait_for_selector("#expr-precision tr.current[data-dtype='float16']")
+    page.wait_for_selector("#readout-error:not([hidden])")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     # The controls, the readout and the precision table stay within their panels.
     inside = (
@@ -343,7 +343,6 @@ def test_float16_fits_the_screen(new_page, base_url: str, width: int, height: in
     page.wait_for_function(
         "() => { const img = document.querySelector('#precision .precision-plot img');"
         " return img && img.complete && img.naturalWidth > 0; }",
-        timeout=30_000,
     )
     assert len(_requested(log, "/v1/activations/sigmoid/precision/plot", "format=svg", f"theme={scheme}")) == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -8,7 +8,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Page
@@ -17,7 +17,18 @@ from app.render import PLOT_AREA_ID
 
 from .conftest import screenshot
 
-MODULES = {"main.js", "api.js", "state.js", "controls.js", "plot.js", "analysis.js", "precision.js", "util.js"}
+MODULES = {
+    "main.js",
+    "api.js",
+    "state.js",
+    "controls.js",
+    "plot.js",
+    "analysis.js",
+    "precision.js",
+    "claims.js",
+    "i18n.js",
+    "util.js",
+}
 
 LOADED = """([selector, previous]) => {
     const img = document.querySelector(selector);
@@ -30,7 +41,7 @@ def _src(page: Page, selector: str) -> str:
 
 
 def _wait_for_new_image(page: Page, selector: str, previous: str = "") -> str:
-    page.wait_for_function(LOADED, arg=[selector, previous], timeout=30_000)
+    page.wait_for_function(LOADED, arg=[selector, previous])
     return _src(page, selector)
 
 
@@ -43,13 +54,12 @@ def _wait_for_plot(page: Page, figure: str, alt_part: str) -> None:
             return ready && img.complete && img.naturalWidth > 0;
         }""",
         arg=[figure, alt_part],
-        timeout=30_000,
     )
 
 
 def _open(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_new_image(page, "#plot")
 
 
@@ -91,7 +101,7 @@ def test_explore_sigmoid_compare_with_tanh_and_type_an_expression(new_page, base
     assert _readout(page)[0] > x
 
     # The analysis numbers for sigmoid.
-    page.wait_for_selector("#analysis .numbers dd", timeout=30_000)
+    page.wait_for_selector("#analysis .numbers dd")
     assert page.locator("#analysis dd").count() >= 5
 
     # Add tanh, then the current curve (sigmoid), to a comparison.
@@ -117,7 +127,7 @@ def test_explore_sigmoid_compare_with_tanh_and_type_an_expression(new_page, base
     assert copied.startswith("curl -sS '") and copied.endswith("-o sigmoid.png")
     for kind, media in (("PNG", "image/png"), ("SVG", "image/svg+xml"), ("CSV", "text/csv")):
         href = page.get_attribute(f"#plot-actions a:has-text('{kind}')", "href")
-        response = page.request.get(f"{base_url}{href}")
+        response = page.request.get(urljoin(page.url, href))
         assert response.status == 200, href
         assert response.headers["content-type"].startswith(media)
 
@@ -137,7 +147,7 @@ def test_the_page_runs_as_es_modules_and_the_cursor_spans_the_f_panel(new_page, 
     # Home and End put the cursor on the left and right edges of the f panel's plot area, which the
     # page finds in the SVG by the id app.render gives it.
     href = page.get_attribute("#plot-actions a:has-text('SVG')", "href")
-    root = ET.fromstring(page.request.get(f"{base_url}{href}").body())
+    root = ET.fromstring(page.request.get(urljoin(page.url, href)).body())
     view_width = float((root.get("viewBox") or "").split()[2])
     (area,) = [element for element in root.iter() if element.get("id") == PLOT_AREA_ID]
     (path,) = area.iter("{http://www.w3.org/2000/svg}path")
@@ -160,14 +170,14 @@ def test_an_invalid_expression_says_what_is_wrong(new_page, base_url: str) -> No
     _open(page, base_url)
     page.fill("#expr", "2*sigmoid(2*x")
     page.press("#expr", "Enter")
-    page.wait_for_selector("#expr-error:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#expr-error:not([hidden])")
     assert "expr" in (page.text_content("#expr-error") or "")
 
 
 def test_a_shared_address_restores_the_view(new_page, base_url: str) -> None:
     page, log = new_page()
     page.goto(f"{base_url}/#fn=leaky_relu&negative_slope=0.2&x_min=-3&f=relu&f=elu")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_new_image(page, "#plot")
     assert page.input_value("#fn") == "leaky_relu"
     assert page.input_value("#param-negative_slope") == "0.2"
@@ -191,10 +201,10 @@ def test_a_shared_address_restores_the_view(new_page, base_url: str) -> None:
 def test_page_fits_the_screen_in_both_schemes(new_page, base_url: str, width: int, height: int, scheme: str) -> None:
     page, log = new_page(width=width, height=height, scheme=scheme)
     page.goto(f"{base_url}/#fn=elu&expr=2*sigmoid(2*x)-1&f=tanh&f=sigmoid")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     for selector in ("#plot", "#expr-plot", "#compare-plot"):
         _wait_for_new_image(page, selector)
-    page.wait_for_selector("#analysis .numbers dd", timeout=30_000)
+    page.wait_for_selector("#analysis .numbers dd")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     # The plots are drawn in the page's scheme: a dark page asks for dark plots.
     href = page.get_attribute("#plot-actions a:has-text('PNG')", "href")
@@ -285,7 +295,7 @@ def _choose_order(page: Page, order: int) -> None:
 def test_order_three_draws_four_panels_and_reads_f2_and_f3(new_page, base_url: str) -> None:
     page, log = new_page()
     page.goto(f"{base_url}/#fn=sigmoid")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_plot(page, "#plot-figure", "Sigmoid and its derivative for x from -5 to 5")
     # Order 1 by default, as before the control existed: f and f′ panels, f′ in the readout.
     assert page.is_checked("#order-1")
@@ -339,14 +349,12 @@ def test_order_three_draws_four_panels_and_reads_f2_and_f3(new_page, base_url: s
         assert "order=3" in urlsplit(page.get_attribute(f"#plot-actions a:has-text('{kind}')", "href")).query.split("&")
     assert "order=3" in (page.text_content("#plot-actions code") or "")
     csv_href = page.get_attribute("#plot-actions a:has-text('CSV')", "href")
-    csv = page.request.get(f"{base_url}{csv_href}")
+    csv = page.request.get(urljoin(page.url, csv_href))
     assert csv.status == 200
     assert csv.text().splitlines()[0].split(",")[-2:] == ["d2y", "d3y"]
 
     # The analysis gives the largest |f″| on the range and where: sigmoid's is s″ at x = ±1.317.
-    page.wait_for_function(
-        "[...document.querySelectorAll('#analysis dt')].some(dt => dt.textContent.includes('|f″|'))", timeout=30_000
-    )
+    page.wait_for_function("[...document.querySelectorAll('#analysis dt')].some(dt => dt.textContent.includes('|f″|'))")
     rows = dict(
         zip(
             page.locator("#analysis dt").all_text_contents(),
@@ -384,7 +392,7 @@ def test_order_three_draws_four_panels_and_reads_f2_and_f3(new_page, base_url: s
 def test_the_address_keeps_the_order(new_page, base_url: str) -> None:
     page, log = new_page()
     page.goto(f"{base_url}/#fn=relu&order=2")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_plot(page, "#plot-figure", "ReLU and its first two derivatives")
     assert page.is_checked("#order-2")
     assert _requested(log, "/v1/activations/relu/plot", "order=2")
@@ -411,7 +419,7 @@ def test_the_address_keeps_the_order(new_page, base_url: str) -> None:
     shared = page.url
     again, again_log = new_page()
     again.goto(shared)
-    again.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    again.wait_for_selector("#fn:not([disabled])")
     _wait_for_plot(again, "#plot-figure", "ReLU for x from -5 to 5")
     assert again.is_checked("#order-0")
     assert _requested(again_log, "/v1/activations/relu/plot", "order=0")
@@ -429,7 +437,7 @@ def test_an_address_from_before_the_order_control_still_works(
 ) -> None:
     page, log = new_page()
     page.goto(f"{base_url}/#{address}")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_new_image(page, "#plot")
     page.wait_for_function("document.querySelector('#plot-figure').getAttribute('aria-busy') === 'false'")
     assert page.is_checked(f"#order-{order}")
@@ -454,11 +462,11 @@ def test_an_address_from_before_the_order_control_still_works(
 def test_order_three_fits_the_screen(new_page, base_url: str, width: int, height: int, scheme: str) -> None:
     page, log = new_page(width=width, height=height, scheme=scheme)
     page.goto(f"{base_url}/#fn=elu&order=3&expr={EXPR}&f=tanh&f=sigmoid")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_plot(page, "#plot-figure", "ELU and its first three derivatives")
     _wait_for_plot(page, "#expr-figure", "and its first three derivatives")
     _wait_for_plot(page, "#compare-figure", "and their first three derivatives")
-    page.wait_for_selector("#analysis .numbers dd", timeout=30_000)
+    page.wait_for_selector("#analysis .numbers dd")
     page.wait_for_function("document.querySelector('#at-d3y').textContent !== '–'")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     for selector in ("#plot", "#expr-plot", "#compare-plot"):
@@ -494,7 +502,7 @@ def test_a_server_without_the_order_parameter_gets_f_and_f_prime_only(new_page, 
 
     page.route("**/openapi.json", without_order)
     page.goto(f"{base_url}/#fn=relu&order=3")
-    page.wait_for_selector("#fn:not([disabled])", timeout=30_000)
+    page.wait_for_selector("#fn:not([disabled])")
     _wait_for_plot(page, "#plot-figure", "ReLU and its derivative for x from")
     assert page.is_checked("#order-1")
     assert page.is_disabled("#order-2") and page.is_disabled("#order-3")
