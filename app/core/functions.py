@@ -6,7 +6,10 @@ the work they have in common (an exponential, a tanh), and a ``*_jet`` function 
 f', f'' and f''' from one pass of that work. Derivatives follow PyTorch's autograd
 conventions at every kink (nested ``torch.autograd.grad`` for f'' and f'''), so that the
 numbers agree with ``torch.nn.functional`` in float64. Each form is chosen to stay finite,
-without numpy warnings, for every finite input the service allows.
+without numpy warnings, for every finite input the service allows, and then to be the cheapest
+numpy form of those exact numbers (signs of zero and nan included): a single ufunc, or in-place
+steps, rather than ``np.where`` over two computed branches, which costs several nanoseconds per
+element when the branch taken is unpredictable (bench/function_cost.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ def _where(cond: NDArray[np.bool_], a: Array | float, b: Array | float) -> Array
     return np.where(cond, a, b).astype(np.float64, copy=False)
 
 
+def _indicator(cond: NDArray[np.bool_], value: float = 1.0) -> Array:
+    """``value`` where ``cond`` holds, else +0.0: ``np.where(cond, value, 0.0)`` for ``value >= 0``."""
+    if value == 1.0:
+        return cond.astype(np.float64)
+    return np.multiply(cond, value)
+
+
 def _linear_jet(f: Array, d1: Array) -> Jet:
     # A piecewise-linear f: PyTorch's double backward of threshold_backward, hardtanh_backward,
     # leaky_relu_backward, softshrink/hardshrink_backward and _prelu_kernel_backward is
@@ -51,7 +61,9 @@ def sigmoid_grad(x: Array) -> Array:
 def sigmoid_with_grad(x: Array) -> tuple[Array, Array]:
     # From the output, as PyTorch's sigmoid_backward: one exponential for both.
     s = sigmoid(x)
-    return s, (1.0 - s) * s
+    d = 1.0 - s
+    d *= s
+    return s, d
 
 
 def sigmoid_jet(x: Array) -> Jet:
@@ -62,12 +74,15 @@ def sigmoid_jet(x: Array) -> Jet:
 
 def relu(x: Array) -> Array:
     r""":math:`\max(0, x)`."""
-    return _where(x > 0, x, 0.0)
+    # fmax gives 0 for nan (as x > 0 does), and adding +0.0 turns the -0.0 it may give for x = -0.0 into 0.0.
+    out = np.fmax(x, 0.0)
+    out += 0.0
+    return out
 
 
 def relu_grad(x: Array) -> Array:
     # relu'(0) = 0, as in PyTorch's threshold_backward.
-    return _where(x > 0, 1.0, 0.0)
+    return _indicator(x > 0)
 
 
 def relu_jet(x: Array) -> Jet:
@@ -76,12 +91,12 @@ def relu_jet(x: Array) -> Jet:
 
 def hardtanh(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
     r""":math:`\min(\max(x, a), b)`."""
-    return np.clip(x, min_val, max_val).astype(np.float64, copy=False)
+    return np.clip(x, min_val, max_val)
 
 
 def hardtanh_grad(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Array:
     # Zero on the closed boundaries, as in PyTorch's hardtanh_backward.
-    return _where((x > min_val) & (x < max_val), 1.0, 0.0)
+    return _indicator((x > min_val) & (x < max_val))
 
 
 def hardtanh_jet(x: Array, min_val: float = -1.0, max_val: float = 1.0) -> Jet:
@@ -103,11 +118,20 @@ def relu6_jet(x: Array) -> Jet:
 
 def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
     r""":math:`x` for :math:`x > 0`, else :math:`a x`."""
-    return _where(x > 0, x, negative_slope * x)
+    scaled = negative_slope * x
+    # For 0 < a <= 1 the branch taken is the larger of x and a x, for a > 1 the smaller (nan, ±0 and
+    # ±inf included); a <= 0 needs the select.
+    if 0.0 < negative_slope <= 1.0:
+        return np.maximum(x, scaled, out=scaled)
+    if negative_slope > 1.0:
+        return np.minimum(x, scaled, out=scaled)
+    return _where(x > 0, x, scaled)
 
 
 def leaky_relu_grad(x: Array, negative_slope: float = 0.01) -> Array:
-    # The negative branch owns x = 0.
+    # The negative branch owns x = 0. For 0 < a <= 1, max(1, a) = 1 and max(0, a) = a.
+    if 0.0 < negative_slope <= 1.0:
+        return np.maximum(x > 0, negative_slope)
     return _where(x > 0, 1.0, negative_slope)
 
 
@@ -142,13 +166,32 @@ def rrelu_jet(x: Array, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0) -> J
 
 def _elu(x: Array, alpha: float, scale: float, input_scale: float) -> Array:
     # expm1 only sees the clipped negative branch, so it cannot overflow.
-    negative = alpha * np.expm1(np.minimum(x, 0.0) * input_scale)
-    return scale * _where(x > 0, x, negative)
+    out = np.minimum(x, 0.0)
+    out *= input_scale
+    np.expm1(out, out=out)
+    out *= alpha
+    # That branch is +0.0 wherever x > 0: adding x there, and -0.0 (which changes nothing, nan and
+    # zeros included) elsewhere, takes the positive branch without a select.
+    out += np.fmax(x, -0.0)
+    if scale != 1.0:
+        out *= scale
+    return out
 
 
 def _elu_grad(x: Array, alpha: float, scale: float, input_scale: float) -> Array:
-    negative = alpha * input_scale * np.exp(np.minimum(x, 0.0) * input_scale)
-    return scale * _where(x > 0, 1.0, negative)
+    out = np.minimum(x, 0.0)
+    out *= input_scale
+    np.exp(out, out=out)
+    out *= alpha * input_scale
+    if math.copysign(1.0, alpha * input_scale) < 0:
+        return scale * _where(x > 0, 1.0, out)  # alpha = -0.0: the branch is -0.0, which adding 0 would change
+    # Where x > 0 that is alpha * input_scale, finite: times 0, plus 1, is exactly 1.
+    positive = x > 0
+    out *= ~positive
+    out += positive
+    if scale != 1.0:
+        out *= scale
+    return out
 
 
 def _elu_jet(x: Array, alpha: float, scale: float, input_scale: float) -> Jet:
@@ -211,7 +254,12 @@ def gelu(x: Array, approximate: str = "none") -> Array:
 
 
 def gelu_grad(x: Array, approximate: str = "none") -> Array:
-    return gelu_with_grad(x, approximate)[1]
+    if approximate == "tanh":
+        return _gelu_tanh_from(x, np.tanh(_SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3)))[1]
+    # cdf + x pdf, as _gelu_from, without x cdf. (Operands in the same order, for the same nan.)
+    out = _gaussian_pdf(x)
+    np.multiply(x, out, out=out)
+    return np.add(special.ndtr(x), out, out=out)
 
 
 def gelu_with_grad(x: Array, approximate: str = "none") -> tuple[Array, Array]:
@@ -230,7 +278,12 @@ def gelu_jet(x: Array, approximate: str = "none") -> Jet:
 
 def _gaussian_pdf(x: Array) -> Array:
     # The density underflows to 0 long before x^3 * pdf could overflow.
-    return np.asarray(_INV_SQRT_2PI * np.exp(-0.5 * np.minimum(x * x, 1e4)), dtype=np.float64)
+    out = x * x
+    np.minimum(out, 1e4, out=out)
+    out *= -0.5
+    np.exp(out, out=out)
+    out *= _INV_SQRT_2PI
+    return out
 
 
 def _gelu_from(x: Array, cdf: Array, pdf: Array) -> tuple[Array, Array]:
@@ -270,7 +323,12 @@ def silu(x: Array) -> Array:
 
 
 def silu_grad(x: Array) -> Array:
-    return silu_with_grad(x)[1]
+    # s (1 + x (1 - s)), as _silu_from, without x s.
+    s = sigmoid(x)
+    out = 1.0 - s
+    np.multiply(x, out, out=out)
+    out += 1.0
+    return np.multiply(s, out, out=out)
 
 
 def silu_with_grad(x: Array) -> tuple[Array, Array]:
@@ -292,12 +350,15 @@ def silu_jet(x: Array) -> Jet:
 
 def softplus(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
     r""":math:`\frac{1}{\beta}\log(1 + e^{\beta x})`, and :math:`x` where :math:`\beta x > t`."""
-    bx = beta * x
-    return _where(bx > threshold, x, np.logaddexp(0.0, bx) / beta)
+    bx = x if beta == 1.0 else beta * x
+    below = np.logaddexp(0.0, bx)
+    if beta != 1.0:
+        below /= beta
+    return _where(bx > threshold, x, below)
 
 
 def softplus_grad(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
-    bx = beta * x
+    bx = x if beta == 1.0 else beta * x
     return _where(bx > threshold, 1.0, sigmoid(bx))
 
 
@@ -319,7 +380,12 @@ def mish(x: Array) -> Array:
 
 
 def mish_grad(x: Array) -> Array:
-    return mish_with_grad(x)[1]
+    # t + x s (1 - t^2), as _mish_from, without x t.
+    t: Array = np.tanh(np.logaddexp(0.0, x))
+    out = t * t
+    np.subtract(1.0, out, out=out)
+    np.multiply(x * sigmoid(x), out, out=out)
+    return np.add(t, out, out=out)
 
 
 def mish_with_grad(x: Array) -> tuple[Array, Array]:
@@ -342,12 +408,16 @@ def mish_jet(x: Array) -> Jet:
 
 def softsign(x: Array) -> Array:
     r""":math:`x / (1 + |x|)`."""
-    return x / (1.0 + np.abs(x))
+    out = np.abs(x)
+    out += 1.0
+    return np.divide(x, out, out=out)
 
 
 def softsign_grad(x: Array) -> Array:
-    d = 1.0 + np.abs(x)
-    return 1.0 / (d * d)
+    out = np.abs(x)
+    out += 1.0
+    out *= out
+    return np.divide(1.0, out, out=out)
 
 
 def softsign_jet(x: Array) -> Jet:
@@ -373,7 +443,8 @@ def tanh_grad(x: Array) -> Array:
 def tanh_with_grad(x: Array) -> tuple[Array, Array]:
     # From the output, as PyTorch's tanh_backward.
     t = np.tanh(x)
-    return t, 1.0 - t * t
+    d = t * t
+    return t, np.subtract(1.0, d, out=d)
 
 
 def tanh_jet(x: Array) -> Jet:
@@ -384,7 +455,9 @@ def tanh_jet(x: Array) -> Jet:
 
 def logsigmoid(x: Array) -> Array:
     r""":math:`\log \sigma(x) = -\mathrm{softplus}(-x)`."""
-    return -np.logaddexp(0.0, -x)
+    out = np.negative(x)
+    np.logaddexp(0.0, out, out=out)
+    return np.negative(out, out=out)
 
 
 def logsigmoid_grad(x: Array) -> Array:
@@ -401,12 +474,14 @@ def logsigmoid_jet(x: Array) -> Jet:
 
 def hardsigmoid(x: Array) -> Array:
     r""":math:`\mathrm{ReLU6}(x + 3) / 6`."""
-    return np.clip(x / 6.0 + 0.5, 0.0, 1.0).astype(np.float64, copy=False)
+    out = x / 6.0
+    out += 0.5
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def hardsigmoid_grad(x: Array) -> Array:
     # Zero at x = ±3, as in PyTorch's hardsigmoid_backward.
-    return _where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0)
+    return _indicator((x > -3.0) & (x < 3.0), 1.0 / 6.0)
 
 
 def hardsigmoid_jet(x: Array) -> Jet:
@@ -417,7 +492,8 @@ def hardsigmoid_jet(x: Array) -> Jet:
 
 def hardswish(x: Array) -> Array:
     r""":math:`x \,\mathrm{ReLU6}(x + 3) / 6`."""
-    return x * hardsigmoid(x)
+    out = hardsigmoid(x)
+    return np.multiply(x, out, out=out)
 
 
 def hardswish_grad(x: Array) -> Array:
@@ -428,7 +504,7 @@ def hardswish_grad(x: Array) -> Array:
 
 def hardswish_jet(x: Array) -> Jet:
     # 1/3 on the open interval only, as hardswish_backward's double backward: f''(±3) = 0.
-    d2 = _where((x > -3.0) & (x < 3.0), 1.0 / 3.0, 0.0)
+    d2 = _indicator((x > -3.0) & (x < 3.0), 1.0 / 3.0)
     return hardswish(x), hardswish_grad(x), d2, np.zeros_like(d2)
 
 
@@ -438,7 +514,8 @@ def tanhshrink(x: Array) -> Array:
 
 
 def tanhshrink_grad(x: Array) -> Array:
-    return tanhshrink_with_grad(x)[1]
+    t = np.tanh(x)
+    return np.multiply(t, t, out=t)
 
 
 def tanhshrink_with_grad(x: Array) -> tuple[Array, Array]:
@@ -457,12 +534,24 @@ def tanhshrink_jet(x: Array) -> Jet:
 
 def softshrink(x: Array, lambd: float = 0.5) -> Array:
     r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below :math:`-\lambda`, else 0."""
-    return _where(x > lambd, x - lambd, _where(x < -lambd, x + lambd, 0.0))
+    # max(x - lambd, 0) + min(x + lambd, 0): one term is +0.0 wherever the other is not, both are +0.0
+    # between (and for nan: fmax and fmin drop it), so the sum is each branch exactly.
+    out = np.subtract(x, lambd)
+    np.fmax(out, 0.0, out=out)
+    low = np.add(x, lambd)
+    np.fmin(low, 0.0, out=low)
+    out += low
+    return out
+
+
+def _outside(x: Array, lambd: float) -> Array:
+    """1.0 outside the closed interval [-lambd, lambd] (and for nan), else 0.0."""
+    return _indicator(~(np.abs(x) <= lambd))
 
 
 def softshrink_grad(x: Array, lambd: float = 0.5) -> Array:
     # Zero on the closed interval [-lambd, lambd].
-    return _where((x >= -lambd) & (x <= lambd), 0.0, 1.0)
+    return _outside(x, lambd)
 
 
 def softshrink_jet(x: Array, lambd: float = 0.5) -> Jet:
@@ -471,11 +560,14 @@ def softshrink_jet(x: Array, lambd: float = 0.5) -> Jet:
 
 def hardshrink(x: Array, lambd: float = 0.5) -> Array:
     r""":math:`x` where :math:`|x| > \lambda`, else 0."""
-    return _where((x >= -lambd) & (x <= lambd), 0.0, x)
+    # x times 0 is ±0 inside (nan stays nan, as the select keeps it); +0.0 makes it 0.0.
+    out = np.multiply(x, np.abs(x) > lambd)
+    out += 0.0
+    return out
 
 
 def hardshrink_grad(x: Array, lambd: float = 0.5) -> Array:
-    return _where((x >= -lambd) & (x <= lambd), 0.0, 1.0)
+    return _outside(x, lambd)
 
 
 def hardshrink_jet(x: Array, lambd: float = 0.5) -> Jet:
@@ -484,11 +576,17 @@ def hardshrink_jet(x: Array, lambd: float = 0.5) -> Jet:
 
 def threshold(x: Array, threshold: float = 0.0, value: float = 0.0) -> Array:
     r""":math:`x` where :math:`x > t`, else the replacement value."""
+    if value == threshold and math.copysign(1.0, value) > 0:
+        # Replaced by the threshold itself: max(x, t); fmax gives t for nan, as the select does (nan > t is false).
+        out = np.fmax(x, threshold)
+        if value == 0.0:
+            out += 0.0  # -0.0 (fmax may give it for x = -0.0) becomes the value 0.0
+        return out
     return _where(x > threshold, x, value)
 
 
 def threshold_grad(x: Array, threshold: float = 0.0, value: float = 0.0) -> Array:
-    return _where(x > threshold, 1.0, 0.0)
+    return _indicator(x > threshold)
 
 
 # The parameter named threshold hides the function inside threshold_jet.
@@ -514,7 +612,7 @@ def identity_jet(x: Array) -> Jet:
 
 def binary_step(x: Array) -> Array:
     """Heaviside step with H(0) = 1."""
-    return _where(x >= 0, 1.0, 0.0)
+    return _indicator(x >= 0)
 
 
 def binary_step_grad(x: Array) -> Array:
@@ -560,23 +658,26 @@ def sparse_plus(x: Array) -> Array:
 
 
 def sparse_plus_grad(x: Array) -> Array:
-    middle = 0.5 * (x + 1.0)
-    return _where(x <= -1.0, 0.0, _where(x >= 1.0, 1.0, middle))
+    # (x + 1) / 2 is at most 0 from -1 down and at least 1 from 1 up, so clipping it to [0, 1] gives
+    # the outer branches (nan stays nan, as the selects keep it).
+    return sparse_sigmoid(x)
 
 
 def sparse_plus_jet(x: Array) -> Jet:
     # 1/2 on the open interval only: the outer branches own x = ±1, as for f'.
-    d2 = _where((x > -1.0) & (x < 1.0), 0.5, 0.0)
+    d2 = _indicator((x > -1.0) & (x < 1.0), 0.5)
     return sparse_plus(x), sparse_plus_grad(x), d2, np.zeros_like(d2)
 
 
 def sparse_sigmoid(x: Array) -> Array:
     r""":math:`\mathrm{clip}((x + 1) / 2, 0, 1)`."""
-    return np.clip(0.5 * (x + 1.0), 0.0, 1.0).astype(np.float64, copy=False)
+    out = x + 1.0
+    out *= 0.5
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def sparse_sigmoid_grad(x: Array) -> Array:
-    return _where((x > -1.0) & (x < 1.0), 0.5, 0.0)
+    return _indicator((x > -1.0) & (x < 1.0), 0.5)
 
 
 def sparse_sigmoid_jet(x: Array) -> Jet:
