@@ -1,7 +1,8 @@
 """Nanoseconds per element of every function and its derivative, before and after: a Markdown table.
 
-*Before* is ``app/core/functions.py`` as committed at a git revision (HEAD unless ``--before`` names
-another), read with ``git show`` and loaded as a module of its own: the checkout is left as it is.
+*Before* is ``app/core/functions.py`` as committed at a git revision (the commit before the fast
+forms unless ``--before`` names another), read with ``git show`` and loaded as a module of its own:
+the checkout is left as it is.
 *After* is the working tree. Each function runs at its default parameters on the same ``n``
 N(0, 1) inputs (the inputs ``GET /v1/analysis/cost`` times), before and after interleaved call by
 call; each figure is the median of the repeats, each repeat the CPU time of this thread (numpy's
@@ -87,7 +88,11 @@ def _speedup(before: float | None, after: float) -> str:
     return "—" if before is None or after <= 0 else f"{before / after:.1f}×"
 
 
-def table(n: int = 100_000, repeats: int = 21, revision: str = "HEAD", seed: int = 0) -> list[str]:
+# The last commit before the fast forms: "before" in make bench's table.
+BEFORE_FAST_FORMS = "31e337776968359e8e549f0966022a98f9970711"
+
+
+def table(n: int = 100_000, repeats: int = 21, revision: str = BEFORE_FAST_FORMS, seed: int = 0) -> list[str]:
     """The Markdown table, one row per registered function at its defaults, and a line on the bits."""
     before = committed_functions(revision)
     x = np.random.default_rng(seed).standard_normal(n)
@@ -122,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=21)
-    parser.add_argument("--before", default="HEAD", help="the git revision whose functions are 'before'")
+    parser.add_argument("--before", default=BEFORE_FAST_FORMS, help="the git revision whose functions are 'before'")
     args = parser.parse_args()
     if not RUN_ENVIRONMENT:
         print(

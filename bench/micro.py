@@ -185,7 +185,9 @@ print(json.dumps([asgi_ms(app, url + "&format=npy", 40, cold=True), asgi_ms(app,
 
 ROOT = Path(__file__).resolve().parent.parent
 # The environment `make run` exports (glibc's allocator settings): every benchmark server runs with it.
-RUN_ENVIRONMENT = dict(re.findall(r"^run: export (\w+) = (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE))
+RUN_ENVIRONMENT = dict(
+    re.findall(r"^run\b[^:\n]*: export (\w+) = (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+)
 
 
 def allocator_table() -> list[str]:

@@ -229,10 +229,11 @@ async def read_dead_units_plot(request: Request, query: Annotated[DeadUnitsPlotQ
 
 
 _COST_NOTE = (
-    "Measured on this server for this request: wall-clock time of one numpy call on n float64 "
-    "inputs, median of the repeats after one warm-up call. It varies with hardware, load and library "
-    "versions; read it as a measurement, not a constant. An expression computes f and f' in one "
-    "forward-mode pass, so both of its timings are that pass."
+    "Measured on this server for this request: the CPU time of one numpy call on n float64 inputs "
+    "(time the measuring thread waits while other work runs is not counted), median of the repeats "
+    "after one warm-up call; every function is timed once per round, in a new random order each round. "
+    "It varies with hardware, load and library versions; read it as a measurement, not a constant. "
+    "An expression computes f and f' in one forward-mode pass, so both of its timings are that pass."
 )
 
 
