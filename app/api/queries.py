@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from app.config import settings
 from app.core.curves import Grid
 from app.core.networks import Init
-from app.render import ImageFormat, ImageOptions, Theme
+from app.render import ImageFormat, ImageOptions, Lang, Theme, missing_glyphs
 from app.render.curves import ShadeKind
 from app.schemas import EvaluationFields
 from app.web.encoding import Format
@@ -137,6 +137,28 @@ class _Output(BaseModel):
     )
 
 
+def _drawable(text: str) -> str:
+    """Text a plot can draw as written: not too long, printable, every character in one of its fonts."""
+    if len(text) > settings.PLOT_MAX_TITLE_LENGTH:
+        raise _error(f"at most {settings.PLOT_MAX_TITLE_LENGTH} characters, got {len(text)}")
+    if not text.isprintable():
+        raise _error("printable text, without control characters")
+    return _with_glyphs(text)
+
+
+def _with_glyphs(text: str) -> str:
+    missing = missing_glyphs(text)
+    if missing:
+        raise _error(
+            f"no font of the plots can draw {missing[:10]!r} (they draw Latin, Greek, Cyrillic, Japanese and "
+            "common symbols)"
+        )
+    return text
+
+
+_Title = Annotated[str, AfterValidator(_drawable)]
+
+
 class _ImageStyle(BaseModel):
     scale: int = Field(
         1, ge=1, le=settings.PLOT_MAX_SCALE, description="device pixels per CSS pixel (PNG only)", examples=[2]
@@ -146,13 +168,73 @@ class _ImageStyle(BaseModel):
     format: ImageFormat | None = Field(
         None, description="png (default) or svg; overrides the Accept header", examples=["svg"]
     )
+    font_scale: float = Field(
+        1.0,
+        ge=settings.PLOT_MIN_FONT_SCALE,
+        le=settings.PLOT_MAX_FONT_SCALE,
+        allow_inf_nan=False,
+        description="text size relative to the default for the figure's size, with lines and marks in proportion: "
+        "2 for a slide. Where panels would have no room left for their data the text is smaller",
+        examples=[2.0],
+    )
+    lang: Lang = Field(
+        Lang.en,
+        description="the language of the words drawn: en (default) or ja, in the article's words (titles such as "
+        "ReLU関数, ReLUの導関数, ReLUの2階導関数; axis labels and legends)",
+        examples=["ja"],
+    )
+    title: _Title | None = Field(
+        None,
+        description="the figure's title, in place of the default (the top panel's); empty for none, and the plot "
+        "takes its room. By default a function is titled with its name and the parameters that differ from its "
+        "defaults, by the formula's letters: `ELU (α = 2)`, with lang=ja `ELU関数 (α = 2)`",
+        examples=["ReLU（ランプ関数）"],
+    )
+
+    def _panel_titles(self) -> tuple[str, ...]:
+        return ()
 
     def _options(self, request: Request, width: int, height: int) -> ImageOptions:
         chosen = negotiate_image(request, self.format)
         # An SVG does not depend on the scale: one canonical value keeps one cache entry per picture.
         return ImageOptions(
-            width, height, self.scale if chosen is ImageFormat.png else 1, self.theme, self.grid, chosen
+            width,
+            height,
+            self.scale if chosen is ImageFormat.png else 1,
+            self.theme,
+            self.grid,
+            chosen,
+            font_scale=self.font_scale,
+            lang=self.lang,
+            title=self.title,
+            panel_titles=self._panel_titles(),
         )
+
+
+class _PanelTitles(BaseModel):
+    """Titles of the panels below the top one: the derivatives'."""
+
+    panel_title: list[_Title] | None = Field(
+        None,
+        description="titles of the panels below the top one, in order: f′'s first, then f″'s and f‴'s, one "
+        "`panel_title` each (`panel_title=傾き`); an empty one removes its panel's title, and panels not given "
+        "one keep the default. At most one per derivative drawn",
+        examples=[["slope"]],
+    )
+
+    @field_validator("panel_title")
+    @classmethod
+    def _one_per_derivative(cls, titles: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if "derivative" not in info.data or "order" not in info.data:
+            return titles
+        order = info.data["order"]
+        below = (1 if info.data["derivative"] else 0) if order is None else order
+        if titles and len(titles) > below:
+            raise _error(f"{len(titles)} panel titles for {below} panels below the top one (one per derivative)")
+        return titles
+
+    def _panel_titles(self) -> tuple[str, ...]:
+        return tuple(self.panel_title or ())
 
 
 def _check_pixels(width: int, height: int, scale: int) -> int:
@@ -191,7 +273,8 @@ def _known_shades(text: str) -> str:
 class _Shade(BaseModel):
     shade: list[Annotated[str, AfterValidator(_known_shades)]] | None = Field(
         None,
-        description="comma-separated extras: `saturation` shades where |f′(x)| < 0.1 (the analysis' default threshold), "
+        description="comma-separated extras: `saturation` shades where |f′(x)| < 0.1 (the analysis' default "
+        "threshold), "
         "`zeros` shades where f(x) is exactly 0 and marks its isolated zeros",
         examples=["saturation,zeros"],
     )
@@ -258,7 +341,7 @@ class FunctionValuesQuery(_Output, _Derivative, _Grid, _WithParams):
     model_config = _ALLOW
 
 
-class FunctionPlotQuery(_Shade, _ImageOptions, _Derivative, _PlotGrid, _WithParams):
+class FunctionPlotQuery(_PanelTitles, _Shade, _ImageOptions, _Derivative, _PlotGrid, _WithParams):
     model_config = _ALLOW
 
 
@@ -274,7 +357,7 @@ class ExpressionValuesQuery(_Output, _Derivative, _Grid, _Expression):
     model_config = _FORBID
 
 
-class ExpressionPlotQuery(_Shade, _ImageOptions, _Derivative, _PlotGrid, _Expression):
+class ExpressionPlotQuery(_PanelTitles, _Shade, _ImageOptions, _Derivative, _PlotGrid, _Expression):
     model_config = _FORBID
 
 
@@ -286,8 +369,16 @@ class CompareValuesQuery(_Output, _Derivative, _Grid, _Curves):
     model_config = _FORBID
 
 
-class ComparePlotQuery(_ImageOptions, _Derivative, _PlotGrid, _Curves):
+class ComparePlotQuery(_PanelTitles, _ImageOptions, _Derivative, _PlotGrid, _Curves):
     model_config = _FORBID
+
+    @field_validator("label")
+    @classmethod
+    def _drawable_labels(cls, labels: list[str] | None) -> list[str] | None:
+        """Legend labels every character of which a font can draw (their length is checked with ``f``)."""
+        for text in labels or []:
+            _with_glyphs(text)
+        return labels
 
     def shades(self) -> frozenset[ShadeKind]:
         """A comparison is not shaded."""

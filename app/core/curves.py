@@ -24,7 +24,7 @@ from app.core.expression_tree import ActivationCall, Variable
 from app.core.functions import Array
 from app.core.networks import Nonlinearity
 from app.core.precision import Dtype
-from app.core.registry import MAX_ORDER, Activation, Params
+from app.core.registry import MAX_ORDER, Activation, Params, ParamValue
 
 # A derivative (or f) whose one-sided limits differ by less than this, relatively, is continuous there.
 JUMP_TOLERANCE = 1e-7
@@ -134,6 +134,14 @@ class Kink:
 Values = expr.Curve
 
 
+def _number(value: ParamValue) -> str:
+    """A parameter as a title writes it: 2, 0.2, −0.5, 1e-05, tanh."""
+    if not isinstance(value, float):
+        return value
+    text = f"{value:.6g}"
+    return "\N{MINUS SIGN}" + text[1:] if text.startswith("-") else text
+
+
 def _beside(at: float) -> Array:
     """``at`` and a point just left and just right of it."""
     step = 1e-9 * max(1.0, abs(at))
@@ -176,6 +184,18 @@ class FunctionCurve:
     def title(self) -> str:
         """What answers about this curve call it: the function's name."""
         return self.activation.name
+
+    @property
+    def changed_params(self) -> str:
+        """The parameters that differ from the defaults, by the formula's letters: "α = 2", "a = 0.2, β = 3".
+
+        Only these: a parameter given at its default draws the same picture as one left out.
+        """
+        return ", ".join(
+            f"{p.symbol or p.name} = {_number(self.params[p.name])}"
+            for p in self.activation.params
+            if self.params[p.name] != p.default
+        )
 
     def query(self) -> dict[str, Any]:
         """The query parameters that name this curve in a reproducing URL: its parameters."""

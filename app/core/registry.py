@@ -55,6 +55,8 @@ class Param:
     maximum: float | None = None
     suggested: tuple[float, float] | None = None
     choices: tuple[str, ...] | None = None
+    # The letter the formula writes it with ("α"), where it has one: titles show "ELU (α = 2)".
+    symbol: str | None = None
 
     def coerce(self, raw: object) -> ParamValue:
         """Return ``raw`` as this parameter's value, or raise ParamError."""
@@ -237,8 +239,8 @@ def _ordered(low: str, high: str, *, strict: bool) -> Callable[[Params], None]:
 
 
 _SLOPE = "slope for x < 0"
-_ALPHA = Param("alpha", 1.0, "value approached as x -> -inf is -alpha", 0.0, 100.0, (0.0, 3.0))
-_LAMBD = Param("lambd", 0.5, "half-width of the interval mapped to 0", 0.0, 1e3, (0.0, 3.0))
+_ALPHA = Param("alpha", 1.0, "value approached as x -> -inf is -alpha", 0.0, 100.0, (0.0, 3.0), symbol="α")
+_LAMBD = Param("lambd", 0.5, "half-width of the interval mapped to 0", 0.0, 1e3, (0.0, 3.0), symbol="λ")
 
 
 _SELU_MIN = -fn.SELU_SCALE * fn.SELU_ALPHA
@@ -293,7 +295,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         properties=_props(None, None),
         smoothness=0,
         second_derivative_vanishes=True,
-        params=(Param("negative_slope", 0.01, _SLOPE, -10.0, 10.0, (0.0, 1.0)),),
+        params=(Param("negative_slope", 0.01, _SLOPE, -10.0, 10.0, (0.0, 1.0), symbol="a"),),
         kinks=(Kink("x = 0", "negative_slope", _zero),),
         aliases=("lrelu",),
         references=(
@@ -313,7 +315,11 @@ ACTIVATIONS: tuple[Activation, ...] = (
         properties=_props(None, None),
         smoothness=0,
         second_derivative_vanishes=True,
-        params=(Param("weight", 0.25, f"learnable {_SLOPE} (a single shared value here)", -10.0, 10.0, (0.0, 1.0)),),
+        params=(
+            Param(
+                "weight", 0.25, f"learnable {_SLOPE} (a single shared value here)", -10.0, 10.0, (0.0, 1.0), symbol="w"
+            ),
+        ),
         kinks=(Kink("x = 0", "weight", _zero),),
         aliases=("parametric_relu",),
         references=(_torch("PReLU"), "He et al., Delving Deep into Rectifiers, arXiv:1502.01852"),
@@ -331,8 +337,8 @@ ACTIVATIONS: tuple[Activation, ...] = (
         smoothness=0,
         second_derivative_vanishes=True,
         params=(
-            Param("lower", 1.0 / 8.0, "lower bound of the random slope", 0.0, 1.0, (0.0, 1.0)),
-            Param("upper", 1.0 / 3.0, "upper bound of the random slope", 0.0, 1.0, (0.0, 1.0)),
+            Param("lower", 1.0 / 8.0, "lower bound of the random slope", 0.0, 1.0, (0.0, 1.0), symbol="l"),
+            Param("upper", 1.0 / 3.0, "upper bound of the random slope", 0.0, 1.0, (0.0, 1.0), symbol="u"),
         ),
         kinks=(Kink("x = 0", "(lower + upper) / 2", _zero),),
         aliases=("randomized_relu",),
@@ -369,7 +375,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         latex_derivative=r"\begin{cases}1 & x > 0\\e^{x/\alpha} & x \le 0\end{cases}",
         properties=_props(-1.0, None, smooth=True, saturates="left", uses_exp=True),
         smoothness=1,
-        params=(Param("alpha", 1.0, "value approached as x -> -inf is -alpha", 1e-3, 100.0, (0.1, 3.0)),),
+        params=(Param("alpha", 1.0, "value approached as x -> -inf is -alpha", 1e-3, 100.0, (0.1, 3.0), symbol="α"),),
         kinks=(Kink("x = 0", "1 (the x <= 0 branch, continuous)", _zero),),
         higher_derivatives_note=(
             "f''(0) = f'''(0) = 0, as in PyTorch's elu_double_backward (it keeps x < 0 only), although f'' tends "
@@ -469,8 +475,10 @@ ACTIVATIONS: tuple[Activation, ...] = (
         properties=_props(0.0, None, smooth=True, saturates="left", uses_exp=True),
         smoothness=-1,
         params=(
-            Param("beta", 1.0, "sharpness: larger beta is closer to ReLU", 1e-2, 100.0, (0.1, 10.0)),
-            Param("threshold", 20.0, "above beta * x > threshold the function is x", 0.0, 100.0, (1.0, 40.0)),
+            Param("beta", 1.0, "sharpness: larger beta is closer to ReLU", 1e-2, 100.0, (0.1, 10.0), symbol="β"),
+            Param(
+                "threshold", 20.0, "above beta * x > threshold the function is x", 0.0, 100.0, (1.0, 40.0), symbol="t"
+            ),
         ),
         kinks=(
             Kink(
@@ -561,8 +569,8 @@ ACTIVATIONS: tuple[Activation, ...] = (
         smoothness=0,
         second_derivative_vanishes=True,
         params=(
-            Param("min_val", -1.0, "lower clipping value", -1e6, 1e6, (-5.0, 0.0)),
-            Param("max_val", 1.0, "upper clipping value", -1e6, 1e6, (0.0, 5.0)),
+            Param("min_val", -1.0, "lower clipping value", -1e6, 1e6, (-5.0, 0.0), symbol="a"),
+            Param("max_val", 1.0, "upper clipping value", -1e6, 1e6, (0.0, 5.0), symbol="b"),
         ),
         kinks=(Kink("x = min_val", "0", _param("min_val")), Kink("x = max_val", "0", _param("max_val"))),
         references=(_torch("Hardtanh"),),
@@ -667,8 +675,8 @@ ACTIVATIONS: tuple[Activation, ...] = (
         smoothness=0,
         second_derivative_vanishes=True,
         params=(
-            Param("threshold", 0.0, "inputs at or below it are replaced", -1e6, 1e6, (-3.0, 3.0)),
-            Param("value", 0.0, "the replacement value", -1e6, 1e6, (-3.0, 3.0)),
+            Param("threshold", 0.0, "inputs at or below it are replaced", -1e6, 1e6, (-3.0, 3.0), symbol="t"),
+            Param("value", 0.0, "the replacement value", -1e6, 1e6, (-3.0, 3.0), symbol="v"),
         ),
         kinks=(Kink("x = threshold", "0 (the replaced branch)", _param("threshold")),),
         references=(_torch("Threshold"),),
@@ -715,7 +723,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         latex_derivative=r"\frac{1}{2}\left(1 + \frac{x}{\sqrt{x^2 + b}}\right)",
         properties=_props(0.0, None, smooth=True, saturates="left"),
         smoothness="infinite",
-        params=(Param("b", 4.0, "curvature near 0; b -> 0 gives ReLU", 1e-3, 1e3, (0.1, 10.0)),),
+        params=(Param("b", 4.0, "curvature near 0; b -> 0 gives ReLU", 1e-3, 1e3, (0.1, 10.0), symbol="b"),),
         references=(
             "Barron, Squareplus: A Softplus-Like Algebraic Rectifier, arXiv:2112.11687",
             "https://jax.readthedocs.io/en/latest/_autosummary/jax.nn.squareplus.html",

@@ -32,10 +32,14 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
+from matplotlib.transforms import Bbox, TransformedBbox
 
 from .style import FONT_FAMILY, MIN_FONT, PALETTES, PX_PER_INCH, Palette, Theme, font_size, pt_to_px, text_width
-from .ticks import compact_labels, linear_ticks, log_labels, log_ticks
+from .ticks import compact_labels, linear_ticks, log_labels, log_ticks, short_label
+from .words import Lang
 
 RENDER_LOCK = threading.Lock()
 
@@ -51,6 +55,7 @@ TOP_AXES_ID = "top-axes"
 PLOT_AREA_ID = "plot-area"
 
 PNG_COMPRESS_LEVEL = 1  # zlib level: several times faster than 6, for a few % more bytes
+PNG_BAND_ROWS = 256
 
 
 class ImageFormat(StrEnum):
@@ -63,10 +68,13 @@ MEDIA_TYPES = {ImageFormat.png: "image/png", ImageFormat.svg: "image/svg+xml"}
 
 @dataclass(frozen=True)
 class ImageOptions:
-    """How to draw: size in CSS pixels, device-pixel scale, theme, grid and file format.
+    """How to draw: size in CSS pixels, device-pixel scale, theme, grid, file format, text size, language and titles.
 
     A PNG is exactly ``width * scale`` by ``height * scale`` pixels; an SVG is
-    ``width`` by ``height`` CSS pixels (``scale`` does not change it).
+    ``width`` by ``height`` CSS pixels (``scale`` does not change it). ``font_scale`` multiplies
+    the text size chosen for the figure's size, as far as the panels keep room for their data.
+    ``title`` replaces the top panel's title and ``panel_titles`` those of the panels below it,
+    in order; an empty one removes its title (an untitled top panel takes the room of its title).
     """
 
     width: int = 640
@@ -75,6 +83,10 @@ class ImageOptions:
     theme: Theme = Theme.light
     grid: bool = True
     format: ImageFormat = ImageFormat.png
+    font_scale: float = 1.0
+    lang: Lang = Lang.en
+    title: str | None = None
+    panel_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ MIN_PANEL_LINES = 2.0
 class _Lengths:
     """The layout's lengths at one font size: points where named so, else CSS pixels."""
 
-    def __init__(self, font: float) -> None:
+    def __init__(self, font: float, *, titled: bool = True) -> None:
         self.title_font = font * 1.1
         self.px = pt_to_px(font)
         self.title_px = pt_to_px(self.title_font)
@@ -120,8 +132,10 @@ class _Lengths:
         self.label_room = self.line + pt_to_px(self.label_pad)
         # Above the top panel: its title. Between panels: the lower one's title, and under the
         # upper one its x tick marks and the overhang of its lowest y tick label.
-        self.top = self.pad + 1.3 * self.title_px + pt_to_px(self.title_pad)
-        self.gap = self.top + 0.5 * self.pad
+        title_room = 1.3 * self.title_px + pt_to_px(self.title_pad)
+        # Untitled, the top panel's highest y tick label may still stand out by half a line.
+        self.top = self.pad + (title_room if titled else 0.5 * self.line)
+        self.gap = self.pad + title_room + 0.5 * self.pad
 
     def bottom(self, xlabel: bool) -> float:
         """The margin under the lowest panel: its x tick labels and, if any, the x axis label."""
@@ -135,9 +149,9 @@ class _Lengths:
 class Sizes(_Lengths):
     """Font sizes and paddings for one figure size and panel count, in points and CSS pixels.
 
-    The font starts from :func:`font_size` and shrinks, down to ``MIN_FONT``, until ``panels``
-    stacked panels of at least ``MIN_PANEL_LINES`` lines fit the height with their titles and
-    tick labels. If even the smallest font leaves no such room, the x axis label goes
+    The font starts from :func:`font_size` times the options' ``font_scale`` and shrinks, down to
+    ``MIN_FONT``, until ``panels`` stacked panels of at least ``MIN_PANEL_LINES`` lines fit the
+    height with their titles and tick labels. If even the smallest font leaves no such room, the x axis label goes
     (``xlabel`` is false; the titles say what each panel shows) and the font is the largest
     that fits without it; if that is still the smallest, panels are as tall as what is left
     and show fewer y ticks (see :func:`place_axes`), down to one. No text is ever clipped or
@@ -145,14 +159,15 @@ class Sizes(_Lengths):
     """
 
     def __init__(self, options: ImageOptions, panels: int) -> None:
-        base = font_size(options.width, options.height, panels)
+        base = font_size(options.width, options.height, panels) * options.font_scale
+        titled = options.title != ""
         # Every length of the layout is proportional to the font: the height needed per point.
-        fits = options.height / _Lengths(1.0).needed(panels, xlabel=True)
+        fits = options.height / _Lengths(1.0, titled=titled).needed(panels, xlabel=True)
         self.xlabel = fits >= MIN_FONT
         if not self.xlabel:
-            fits = options.height / _Lengths(1.0).needed(panels, xlabel=False)
+            fits = options.height / _Lengths(1.0, titled=titled).needed(panels, xlabel=False)
         font = max(MIN_FONT, min(base, fits))
-        super().__init__(font)
+        super().__init__(font, titled=titled)
         self.font = font
         self.line_width = max(1.0, font / 5.0)
         # Thin lines (spines, ticks, zero lines, grid) thicken on large figures only.
@@ -190,6 +205,8 @@ def new_figure(options: ImageOptions, panels: int, *, log_y: bool = False) -> tu
 
 
 _ZERO = "zero-line"
+# The gid of the marks at kinks: their values get y ticks.
+KINK_MARK = "kink-mark"
 # A kept figure keeps its Agg renderer (and text metrics cached for it) up to this size.
 KEEP_RENDERER_PIXELS = 1_300_000
 
@@ -213,7 +230,8 @@ def pooled_figure(
     The caller must hold :data:`RENDER_LOCK`. On success the figure is emptied of data and
     kept for the next render; after an error it is dropped.
     """
-    key = (options.width, options.height, options.scale, options.theme, options.grid, options.format, panels, log_y)
+    o = options
+    key = (o.width, o.height, o.scale, o.theme, o.grid, o.format, o.font_scale, o.title == "", panels, log_y)
     entry = _POOL.pop(key, None) or new_figure(options, panels, log_y=log_y)
     yield entry
     _empty(entry[0], entry[1])
@@ -229,6 +247,14 @@ def clear_pool() -> None:
 
 
 def _empty(figure: Figure, axes: Sequence[Axes]) -> None:
+    width, height = figure.canvas.get_width_height(physical=True)
+    if not isinstance(figure.canvas, FigureCanvasAgg) or width * height > KEEP_RENDERER_PIXELS:
+        # Drop the canvas and with it the pixel buffer of the last draw, which every text drawn
+        # (legends about to be removed included) holds on to as well: forgotten as matplotlib
+        # forgets it when pickling a text.
+        FigureCanvasBase(figure)
+        for text in figure.findobj(Text):
+            text._renderer = None  # type: ignore[attr-defined]
     for ax in axes:
         for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts]:
             if artist.get_gid() != _ZERO:
@@ -241,10 +267,6 @@ def _empty(figure: Figure, axes: Sequence[Axes]) -> None:
         ax.set_title("")
         ax.set_xlabel("")
         ax.set_ylabel("")
-    width, height = figure.canvas.get_width_height(physical=True)
-    if not isinstance(figure.canvas, FigureCanvasAgg) or width * height > KEEP_RENDERER_PIXELS:
-        # Drop the canvas and with it the pixel buffer of the last draw.
-        FigureCanvasBase(figure)
 
 
 def _style_axes(ax: Axes, palette: Palette, sizes: Sizes, grid: bool, log_y: bool) -> None:
@@ -314,7 +336,83 @@ def _y_ticks(ax: Axes, panel_h: float, sizes: Sizes) -> tuple[list[float], list[
             values = [min(values, key=lambda v: abs(position(v) - panel_h / 2.0))]
             break
         bins -= 1
-    return values, (log_labels(values) if log else compact_labels(values))
+    if log:
+        return values, log_labels(values)
+    marked: list[float] = []
+    for value in _marked_values(ax):
+        if low <= value <= high and all(abs(position(value) - position(m)) >= sizes.line for m in marked):
+            marked.append(value)
+    # A round tick gives way to a marked value within a line of it.
+    rounds = [v for v in values if all(abs(position(v) - position(m)) >= sizes.line or v == m for m in marked)]
+    marked = [m for m in marked if m not in rounds]
+    ticks = sorted(rounds + marked)
+    labels = compact_labels(ticks)
+    if max(map(len, labels), default=0) > 8:
+        # A value such as 0.2291666 would write every label long: round labels stay round.
+        by_value = dict(zip(rounds, compact_labels(rounds), strict=True)) | {m: short_label(m) for m in marked}
+        labels = [by_value[v] for v in ticks]
+    return ticks, labels
+
+
+def _marked_values(ax: Axes) -> list[float]:
+    """The finite y values of the kink marks of a panel, each once, in the order drawn."""
+    found = [
+        float(v)
+        for line in ax.lines
+        if line.get_gid() == KINK_MARK
+        for v in np.asarray(line.get_ydata(), dtype=np.float64)
+        if np.isfinite(v)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _reach(line: Line2D) -> float:
+    """How far, in points, a line's ink reaches beyond its data points: half its width (its square
+    ends a little further) or a marker's radius with its edge."""
+    reach = 0.0
+    if line.get_linestyle() not in ("None", "none", "", " "):
+        reach = float(line.get_linewidth()) * 0.75
+    if line.get_marker() not in ("None", "none", "", " ", None):
+        reach = max(reach, float(line.get_markersize()) / 2.0 + float(line.get_markeredgewidth()) / 2.0)
+    return reach
+
+
+def _data_lines(ax: Axes) -> list[Line2D]:
+    return [line for line in ax.lines if line.get_gid() != _ZERO and line.get_visible()]
+
+
+def _fit_data(ax: Axes, panel_h: float) -> None:
+    """Widen the y limits just enough that every line and marker lies wholly inside the panel.
+
+    The data's extremes [a, b] must stay ``p`` of the span S from the edges (p: the widest
+    reach over the panel's height). The span needed is the largest fixed point of the four ways
+    the limits [lo, hi] can grow: kept, only one end moved, or both.
+    """
+    lines = _data_lines(ax)
+    log = ax.get_yscale() == "log"
+    ys = [np.asarray(line.get_ydata(), dtype=np.float64) for line in lines]
+    finite = [y[np.isfinite(y) & (y > 0 if log else True)] for y in ys]
+    data = np.concatenate(finite) if finite else np.zeros(0)
+    if not data.size:
+        return
+    # At most 0.4: in the tiniest panels the data keeps a fifth of the height.
+    p = min(pt_to_px(max(_reach(line) for line in lines)) / max(panel_h, 1.0), 0.4)
+    low, high = sorted(ax.get_ylim())
+    to, back = (np.log10, lambda v: 10.0**v) if log else (float, float)
+    lo, hi, a, b = float(to(low)), float(to(high)), float(to(data.min())), float(to(data.max()))
+    span = max(hi - lo, (hi - a) / (1.0 - p), (b - lo) / (1.0 - p), (b - a) / (1.0 - 2.0 * p))
+    new_lo, new_hi = min(lo, a - p * span), max(hi, b + p * span)
+    if (new_lo, new_hi) != (lo, hi):
+        ax.set_ylim(back(new_lo), back(new_hi))
+
+
+def _unclip_ends(ax: Axes, width: float) -> None:
+    """Let lines and markers reach past the x limits by their own reach: a mark at the first or last
+    x is drawn whole, into the margin beside the panel; vertically :func:`_fit_data` keeps them inside."""
+    for line in _data_lines(ax):
+        overhang = pt_to_px(_reach(line)) / max(width, 1.0)
+        line.set_clip_path(None)
+        line.set_clip_box(TransformedBbox(Bbox.from_extents(-overhang, 0.0, 1.0 + overhang, 1.0), ax.transAxes))
 
 
 def _x_ticks(ax: Axes, width: float, sizes: Sizes) -> tuple[list[float], list[str]]:
@@ -345,7 +443,8 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     stacked with the same height, each with its title in the gap above it; only the lowest
     shows x tick labels. The y axis labels are aligned in one column left of every panel's
     tick labels, and titles stay over their axes and the tick marks beside them, so no text
-    of one panel can reach another's.
+    of one panel can reach another's. The y limits leave room for every line and mark (no dot is
+    cut in half at an edge), and each value a kink's mark shows is a y tick.
     """
     w, h = float(options.width), float(options.height)
     px = sizes.px
@@ -357,6 +456,7 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     for index, ax in enumerate(axes):
         y0 = bottom + (count - 1 - index) * (panel_h + sizes.gap)
         ax.set_position((0.2, y0 / h, 0.6, panel_h / h))
+        _fit_data(ax, panel_h)
         values, labels = _y_ticks(ax, panel_h, sizes)
         _fix_ticks(ax.yaxis, values, labels)
         lefts.append(max((text_width(label, sizes.font) for label in labels), default=0.0))
@@ -382,6 +482,7 @@ def place_axes(figure: Figure, axes: Sequence[Axes], options: ImageOptions, size
     for ax in axes:
         position = ax.get_position()
         ax.set_position((left / w, position.y0, width / w, position.height))
+        _unclip_ends(ax, width)
         ax.yaxis.set_label_coords(-(sizes.tick_room + widest + pt_to_px(sizes.label_pad)) / width, 0.5)
         ax.xaxis.set_label_coords(0.5, -(sizes.tick_room + sizes.line + pt_to_px(sizes.label_pad)) / panel_h)
         # Centred over the axes, a title may overhang them by the y tick marks on the left
@@ -446,10 +547,18 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     more than the compression itself.
     """
     height, width, _ = rgb.shape
-    rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)
-    rows[:, 1:] = rgb.reshape(height, 3 * width)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    data = zlib.compress(rows.tobytes(), PNG_COMPRESS_LEVEL)
+    # A band of rows at a time: the same bytes as compressing all rows at once, without a copy
+    # of the whole image (48 MB at 4000x4000).
+    compressor = zlib.compressobj(PNG_COMPRESS_LEVEL)
+    parts = []
+    for top in range(0, height, PNG_BAND_ROWS):
+        band = rgb[top : top + PNG_BAND_ROWS]
+        rows = np.zeros((len(band), 1 + 3 * width), dtype=np.uint8)
+        rows[:, 1:] = band.reshape(len(band), 3 * width)
+        parts.append(compressor.compress(rows.data))
+    parts.append(compressor.flush())
+    data = b"".join(parts)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
 
 

@@ -6,6 +6,8 @@ Every entry point takes plain numpy arrays and :class:`ImageOptions` and returns
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from app.core.curves import JUMP_TOLERANCE, Kink
 
 from .canvas import (
     INTEGER_X,
+    KINK_MARK,
     RENDER_LOCK,
     Image,
     ImageOptions,
@@ -32,9 +35,11 @@ from .canvas import (
     place_axes,
     pooled_figure,
 )
-from .style import MAX_SERIES, MIN_FONT, PALETTES, Palette, Theme, pt_to_px, series_style
+from .style import MAX_SERIES, MIN_FONT, PALETTES, Palette, Theme, missing_glyphs, pt_to_px, series_style
+from .words import say
 
 Array = np.ndarray
+log = logging.getLogger(__name__)
 
 # Larger magnitudes are not drawn: margins and ticks around them would overflow float64.
 LARGEST = 1e300
@@ -45,10 +50,6 @@ MARK_SHAPES = ("o", "D", "s", "^")
 
 # The most panels a function or overlay plot has: f and its first three derivatives.
 MAX_PANELS = 4
-# Panel titles as the article titles its figures, and the y axis labels, by derivative order.
-FUNCTION_TITLES = ("{}", "Derivative of {}", "Second derivative of {}", "Third derivative of {}")
-OVERLAY_TITLES = ("{}", "Derivatives", "Second derivatives", "Third derivatives")
-Y_LABELS = ("f(x)", "f′(x)", "f″(x)", "f‴(x)")
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,20 @@ def render_function(
     kinks: Sequence[Kink] = (),
     shades: Sequence[Shade] = (),
     marks: Sequence[Marks] = (),
+    title: str | None = None,
 ) -> Image:
     """The article's figure: one panel per entry of ``orders`` (f, f′, f″, f‴: 1 to 4), stacked.
 
-    ``orders[0]`` is f, titled ``label``; below it "Derivative of <label>", "Second derivative
-    of <label>" and "Third derivative of <label>". Kinks are marked on every panel; shades
-    cover every panel, marks go on f's.
+    ``orders[0]`` is f, titled ``title`` (by default ``label`` as a function: "ReLU", "ReLU関数");
+    below it "Derivative of <label>", "Second derivative of <label>" and "Third derivative of
+    <label>" ("ReLUの導関数", ...), unless the options title them. Kinks are marked on every panel
+    and their values get y ticks; shades cover every panel, marks go on f's.
     """
-    panels = _panels(len(orders), FUNCTION_TITLES, label)
+    top = say("function", options.lang, name=label) if title is None else title
+    panels = _panels(len(orders), "derivative", label, top, options)
     curve = Curve(label, tuple(orders), tuple(kinks))
-    return _render_curves(x, [curve], options, panels, shades, marks, legend=bool(shades or marks), title=label)
+    legend = bool(shades or marks)
+    return _render_curves(x, [curve], options, panels, shades, marks, legend=legend, title=panels[0].title)
 
 
 def render_overlay(
@@ -121,9 +126,9 @@ def render_overlay(
 
     One panel per derivative order the curves have (1 to 4, the same for all), with the legend
     once, on the top panel. Titles: ``title`` (by default the curves' labels joined, "ReLU,
-    GELU"), then "Derivatives", "Second derivatives", "Third derivatives". Titles and legend
-    labels too wide for the figure shrink and are elided; a legend that cannot fit a tiny
-    figure is left out.
+    GELU"), then "Derivatives", "Second derivatives", "Third derivatives" ("導関数", ...),
+    unless the options title them. Titles and legend labels too wide for the figure shrink and
+    are elided; a legend that cannot fit a tiny figure is left out.
     """
     if not 1 <= len(curves) <= MAX_SERIES:
         raise ValueError(f"an overlay takes 1 to {MAX_SERIES} curves, got {len(curves)}")
@@ -131,17 +136,27 @@ def render_overlay(
     if len(counts) != 1:
         raise ValueError(f"every curve of an overlay has the same number of orders, got {counts}")
     title = title or ", ".join(c.label for c in curves)
-    panels = _panels(counts[0], OVERLAY_TITLES, title)
-    return _render_curves(x, curves, options, panels, shades, marks, legend=True, title=title)
+    panels = _panels(counts[0], "derivatives", title, title, options)
+    return _render_curves(x, curves, options, panels, shades, marks, legend=True, title=panels[0].title)
 
 
-def _panels(count: int, titles: Sequence[str], name: str) -> list[Panel]:
-    """The panels of f and its first ``count - 1`` derivatives; the lowest one's x axis is labelled."""
+def _panels(count: int, below: str, name: str, top: str, options: ImageOptions) -> list[Panel]:
+    """The panels of f and its first ``count - 1`` derivatives: ``top``, then the words ``below`` of each
+    order (of ``name``), unless the options give titles; the lowest one's x axis is labelled."""
     if not 1 <= count <= MAX_PANELS:
         raise ValueError(f"a plot shows 1 to {MAX_PANELS} orders (f and its derivatives), got {count}")
-    panels = [Panel(titles[k].format(name), Y_LABELS[k]) for k in range(count)]
-    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, "x")
+    lang = options.lang
+    titles = [top, *(say(f"{below} {k}", lang, name=name) for k in range(1, count))]
+    given = [options.title, *options.panel_titles][:count]
+    titles = [t if g is None else as_written(g) for t, g in itertools.zip_longest(titles, given)]
+    panels = [Panel(text, say(f"f {k}", lang)) for k, text in enumerate(titles)]
+    panels[-1] = Panel(panels[-1].title, panels[-1].ylabel, say("x", lang))
     return panels
+
+
+def as_written(text: str) -> str:
+    """``text`` drawn as written: matplotlib would read $...$ as TeX, and fail on TeX it does not know."""
+    return text.replace("$", r"\$")
 
 
 def render_lines(
@@ -149,7 +164,7 @@ def render_lines(
     *,
     options: ImageOptions,
     title: str,
-    xlabel: str = "x",
+    xlabel: str | None = None,
     ylabel: str = "",
     log_y: bool = False,
     shades: Sequence[Shade] = (),
@@ -157,7 +172,8 @@ def render_lines(
 ) -> Image:
     """A single-panel line chart of up to eight series (log y on request), with a legend.
 
-    ``integer_x`` keeps the x ticks on whole numbers, for counts such as layers and steps.
+    The options' title replaces ``title``; ``xlabel`` is "x" by default. ``integer_x`` keeps the
+    x ticks on whole numbers, for counts such as layers and steps.
     """
     if not 1 <= len(lines) <= MAX_SERIES:
         raise ValueError(f"a line chart takes 1 to {MAX_SERIES} series, got {len(lines)}")
@@ -173,7 +189,9 @@ def render_lines(
         _set_xlim(ax, np.concatenate(xs) if xs else np.zeros(0))
         _set_ylim(ax, [_finite(np.asarray(line.y, dtype=np.float64), positive=log_y) for line in lines], log_y)
         _draw_shades(ax, shades, options.theme, with_labels=True)
-        label_axes(ax, Panel(title, ylabel, xlabel), palette, sizes)
+        if options.title is not None:
+            title = as_written(options.title)
+        label_axes(ax, Panel(title, ylabel, say("x", options.lang) if xlabel is None else xlabel), palette, sizes)
         draw_zero_lines(ax)
         drawn = _draw(figure, [ax], options, sizes, title, legend=True)
     return finish(drawn)
@@ -224,7 +242,21 @@ def _draw(
     place_axes(figure, axes, options, sizes)
     if legend:
         _legend(axes[0], PALETTES[options.theme], sizes, options.width, options.height)
-    return encode(figure, options, title)
+    _log_missing_glyphs(axes)
+    # The SVG's own title is plain text: no TeX to escape.
+    return encode(figure, options, title.replace("\\$", "$"))
+
+
+def _log_missing_glyphs(axes: Sequence[Axes]) -> None:
+    """Log every title, axis label and legend entry that the fonts cannot draw in full (matplotlib
+    draws a box for each such character, and warns once)."""
+    for ax in axes:
+        legend = ax.get_legend()
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *(legend.get_texts() if legend is not None else ())]
+        for text in texts:
+            missing = missing_glyphs(text.get_text())
+            if missing:
+                log.warning("no font of the plots draws %r, in the text %r", missing, text.get_text())
 
 
 def _finite(values: Array, positive: bool = False) -> Array:
@@ -291,8 +323,9 @@ def _mark_kinks(axes: Sequence[Axes], kinks: Sequence[Kink], colour: str, palett
             if taken is not None:
                 filled.append((kink.x, taken))
             opened += [(kink.x, v) for v in sorted(set(kink.limits(order) or ())) if not _same(v, taken)]
-        _points(ax, opened, zorder=4, **circle)
+        # The values taken first: where ticks at two marks would touch, the first one's is kept.
         _points(ax, filled, zorder=5, **dot)
+        _points(ax, opened, zorder=4, **circle)
 
 
 def _same(limit: float, taken: float | None) -> bool:
@@ -304,7 +337,7 @@ def _points(ax: Axes, points: Sequence[tuple[float, float]], **style: Any) -> No
     finite = [(x, y) for x, y in points if np.isfinite(x) and np.isfinite(y) and abs(y) <= LARGEST]
     if finite:
         xs, ys = zip(*finite, strict=True)
-        ax.plot(xs, ys, **style)
+        ax.plot(xs, ys, gid=KINK_MARK, **style)
 
 
 def _set_xlim(ax: Axes, x: Array) -> None:

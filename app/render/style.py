@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+import matplotlib_fontja
 from matplotlib.backends.backend_agg import RendererAgg
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont, fontManager, get_font
 
-# matplotlib's own font, so images never depend on what fonts a machine has.
-FONT_FAMILY = "DejaVu Sans"
+# matplotlib's own font, then IPAexGothic (shipped by matplotlib-fontja) for every character it lacks,
+# Japanese above all: images never depend on what fonts a machine has.
+CJK_FONT = "IPAexGothic"
+FONT_FAMILY = ["DejaVu Sans", CJK_FONT]
+if CJK_FONT not in {font.name for font in fontManager.ttflist}:
+    fontManager.addfont(matplotlib_fontja.get_font_ttf_path())
 # Figures are laid out in CSS pixels at this many pixels per inch; `scale` multiplies the dpi.
 PX_PER_INCH = 100.0
 PT_PER_INCH = 72.0
@@ -118,3 +123,19 @@ def text_width(text: str, size: float) -> float:
         return _math_width(text, size)
     # Summing per-character advances ignores kerning, which only ever makes text narrower.
     return sum(_char_width(char, size) for char in text)
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """The code points that one of the fonts draws."""
+    points: set[int] = set()
+    for family in FONT_FAMILY:
+        path = findfont(FontProperties(family=family), fallback_to_default=False)
+        points.update(get_font(path).get_charmap())
+    return frozenset(points)
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` (each once, in order) that no font of the plots can draw."""
+    covered = _covered()
+    return "".join(dict.fromkeys(c for c in text if ord(c) not in covered and c not in "\n\r\t"))

@@ -79,3 +79,9 @@ def log_ticks(low: float, high: float, most: int) -> list[float]:
 def log_labels(values: Sequence[float]) -> list[str]:
     """``10⁻³``-style labels for powers of ten, in plain text (no mathtext to lay out)."""
     return ["10" + str(round(np.log10(v))).translate(_SUPERSCRIPT) for v in values]
+
+
+def short_label(value: float) -> str:
+    """A label of three significant digits, for a value that is not a round tick (a kink's value)."""
+    label = f"{value:.3g}"
+    return MINUS + label[1:] if label.startswith("-") else label

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
@@ -14,6 +15,8 @@ from app.render import ImageOptions, charts
 
 # Boxes may touch (a text's box is rounded to whole pixels): this much overlap is not counted.
 TOLERANCE = 0.5
+# Display pixels by which ink may seem to leave its region through rounding alone.
+INK_TOLERANCE = 0.01
 
 
 def _renderer(figure: Figure) -> RendererAgg:
@@ -61,6 +64,40 @@ def overlaps(figure: Figure) -> list[str]:
         if width > TOLERANCE and height > TOLERANCE:
             found.append(f"{name_a} {a.bounds} overlaps {name_b} {b.bounds}")
     return found
+
+
+def ink_outside(figure: Figure) -> list[str]:
+    """Every data point whose line or marker is cut: the disc it inks (half the line's width, or the
+    marker's radius with its edge) is not wholly inside the artist's clip box, clip path and the figure."""
+    cut = []
+    for index, ax in enumerate(figure.axes):
+        for line in ax.lines:
+            if not line.get_visible() or line.get_gid() == "zero-line":
+                continue
+            region = figure.bbox
+            if line.get_clip_on():
+                clip_box = line.get_clip_box()
+                if clip_box is not None:
+                    region = Bbox.intersection(region, clip_box) or Bbox.null()
+                if line.get_clip_path() is not None:
+                    # matplotlib clips to the axes patch, the plotting area.
+                    region = Bbox.intersection(region, ax.bbox) or Bbox.null()
+            xy = np.column_stack([np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)])
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            if not xy.size:
+                continue
+            points = line.get_transform().transform(xy)
+            reach = float(line.get_linewidth()) / 2.0 if line.get_linestyle() not in ("None", "none") else 0.0
+            if line.get_marker() not in ("None", "none", None, ""):
+                reach = max(reach, (float(line.get_markersize()) + float(line.get_markeredgewidth())) / 2.0)
+            reach *= figure.dpi / 72.0
+            kind = "line" if line.get_marker() in ("None", "none", None, "") else f"marker {line.get_marker()!r}"
+            low = points - reach - region.p0
+            high = region.p1 - (points + reach)
+            bad = (np.minimum(low, high) < -INK_TOLERANCE).any(axis=1)
+            for x, y in xy[bad][:3]:
+                cut.append(f"panel {index}: the {kind} at ({x:g}, {y:g}) is cut")
+    return cut
 
 
 def _recorder(monkeypatch: pytest.MonkeyPatch, check: Callable[[Figure], list[str]]) -> list[list[str]]:
