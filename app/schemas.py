@@ -212,6 +212,7 @@ class ValuesRequest(_Evaluation):
 class ErrorMessage(BaseModel):
     detail: str
     suggestions: list[str] | None = Field(None, description="known names close to the one asked for")
+    request_id: str | None = Field(None, description="the request's X-Request-ID: quote it when reporting a problem")
 
 
 class Health(BaseModel):

@@ -22,6 +22,9 @@ from fastapi import Request, Response
 
 from app.config import settings
 
+from . import metrics
+from .observability import mark_cache
+
 
 class _HasData(Protocol):
     @property
@@ -32,11 +35,17 @@ Entry = TypeVar("Entry", bound=_HasData)
 
 
 class ResponseCache(Generic[Entry]):
-    """A thread-safe LRU of answers (anything with ``data`` bytes), bounded by entries and by total bytes."""
+    """A thread-safe LRU of answers (anything with ``data`` bytes), bounded by entries and by total bytes.
 
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
+    Its hits, misses and evictions are counted in the metrics under ``name``.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int, name: str = "other") -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self._hits = metrics.CACHE_HITS.labels(name)
+        self._misses = metrics.CACHE_MISSES.labels(name)
+        self._evictions = metrics.CACHE_EVICTIONS.labels(name)
         self._items: OrderedDict[str, Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -46,7 +55,8 @@ class ResponseCache(Generic[Entry]):
             entry = self._items.get(key)
             if entry is not None:
                 self._items.move_to_end(key)
-            return entry
+        (self._misses if entry is None else self._hits).inc()
+        return entry
 
     def put(self, key: str, entry: Entry) -> None:
         size = len(entry.data)
@@ -61,6 +71,7 @@ class ResponseCache(Generic[Entry]):
             while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= len(dropped.data)
+                self._evictions.inc()
 
     def clear(self) -> None:
         with self._lock:
@@ -166,8 +177,8 @@ class _KeptResponse(Response):
 class Answers:
     """Answers of one kind (values, plots) kept per worker, with how long clients may keep them."""
 
-    def __init__(self, max_entries: int, max_bytes: int, max_age: int) -> None:
-        self.cache: ResponseCache[_Kept] = ResponseCache(max_entries, max_bytes)
+    def __init__(self, max_entries: int, max_bytes: int, max_age: int, *, name: str) -> None:
+        self.cache: ResponseCache[_Kept] = ResponseCache(max_entries, max_bytes, name)
         self.max_age = max_age
 
     async def respond(self, request: Request, key: AnswerKey, compute: Callable[[], Awaitable[Answer]]) -> Response:
@@ -176,6 +187,7 @@ class Answers:
         known = self.known(request, key)
         if known is not None:
             return known
+        mark_cache(request.scope, "miss")
         answer = await compute()
         headers, _ = revalidate(request, key.etag, self.max_age)
         response = Response(answer.data, media_type=answer.media_type, headers={**headers, **dict(answer.headers)})
@@ -186,9 +198,13 @@ class Answers:
         """The answer for ``key`` if the client or the cache has it, without computing anything."""
         headers, unchanged = revalidate(request, key.etag, self.max_age)
         if unchanged:
+            mark_cache(request.scope, "hit")
             return Response(status_code=304, headers=headers)
         kept = self.cache.get(key.canonical)
-        return None if kept is None else _KeptResponse(kept)
+        if kept is None:
+            return None
+        mark_cache(request.scope, "hit")
+        return _KeptResponse(kept)
 
     def get(self, key: AnswerKey) -> Answer | None:
         kept = self.cache.get(key.canonical)
@@ -199,6 +215,10 @@ class Answers:
 _RequestId = tuple[str, bytes, str]
 _remembered: OrderedDict[_RequestId, tuple[Answers, AnswerKey]] = OrderedDict()
 _remembered_lock = threading.Lock()
+_MEMO = "request memo"
+_memo_hits = metrics.CACHE_HITS.labels(_MEMO)
+_memo_misses = metrics.CACHE_MISSES.labels(_MEMO)
+_memo_evictions = metrics.CACHE_EVICTIONS.labels(_MEMO)
 
 
 def _request_id(request: Request) -> _RequestId:
@@ -213,6 +233,7 @@ def _remember(request: Request, answers: Answers, key: AnswerKey) -> None:
         _remembered.move_to_end(_request_id(request))
         while len(_remembered) > settings.REQUEST_MEMO_ENTRIES:
             _remembered.popitem(last=False)
+            _memo_evictions.inc()
 
 
 def answer_remembered(request: Request) -> Response | None:
@@ -224,6 +245,7 @@ def answer_remembered(request: Request) -> Response | None:
     if request.method != "GET":
         return None
     found = _remembered.get(_request_id(request))
+    (_memo_misses if found is None else _memo_hits).inc()
     if found is None:
         return None
     answers, key = found

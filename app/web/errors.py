@@ -1,10 +1,11 @@
-"""Error handlers: every error is a JSON body with a ``detail`` a user can act on."""
+"""Error handlers: every error is a JSON body with a ``detail`` a user can act on and the ``request_id`` to quote."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,12 +13,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.registry import UnknownActivationError
-from app.schemas import ErrorMessage
 
-from .encoding import model_response
+from .observability import REQUEST_ID_HEADER
 
 _MAX_INPUT_CHARS = 200
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def error_body(detail: Any, **more: Any) -> dict[str, Any]:
+    """An error's JSON body: what is wrong, anything more to say, and the id of the request."""
+    return {"detail": detail, **more, "request_id": correlation_id.get()}
 
 
 def validation_error(
@@ -72,12 +77,12 @@ def _clean(error: dict[str, Any], content_type: str) -> dict[str, Any]:
 async def validation_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     content_type = request.headers.get("content-type", "")
-    return JSONResponse({"detail": [_clean(e, content_type) for e in exc.errors()]}, status_code=422)
+    return JSONResponse(error_body([_clean(e, content_type) for e in exc.errors()]), status_code=422)
 
 
 async def unknown_activation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, UnknownActivationError)
-    return model_response(ErrorMessage(detail=str(exc), suggestions=exc.suggestions), status_code=404)
+    return JSONResponse(error_body(str(exc), suggestions=exc.suggestions), status_code=404)
 
 
 async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -91,11 +96,32 @@ async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONRe
     ]
     allow = ", ".join(allowed) or (exc.headers or {}).get("Allow", "")
     return JSONResponse(
-        {"detail": f"{request.method} is not allowed here; allowed: {allow}"}, status_code=405, headers={"Allow": allow}
+        error_body(f"{request.method} is not allowed here; allowed: {allow}"), status_code=405, headers={"Allow": allow}
     )
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI's own handler (404, 413, 503 and the rest) with the request's id in the body."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(error_body(exc.detail), status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    """A 500 for a bug, with the id to find its traceback in the logs.
+
+    Starlette sends it from outside every middleware, so it adds the request id header itself.
+    """
+    request_id = correlation_id.get()
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    body = error_body("Internal server error: the request failed; quote its request_id when reporting it")
+    return JSONResponse(body, status_code=500, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
+    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(Exception, server_error_handler)
     app.add_exception_handler(405, method_not_allowed_handler)
     app.add_exception_handler(UnknownActivationError, unknown_activation_handler)

@@ -267,7 +267,7 @@ def test_bad_input_gets_its_documented_status_and_a_detail(client: TestClient, b
 
 
 def test_every_operation_taking_input_is_in_the_battery() -> None:
-    takes_no_input = {"/healthz", "/v1/activations", "/openapi.json", "/", "/docs", "/redoc"}
+    takes_no_input = {"/healthz", "/livez", "/readyz", "/v1/activations", "/openapi.json", "/", "/docs", "/redoc"}
     untried = [
         (method, pattern.pattern)
         for pattern, method, _ in _documented()

@@ -108,7 +108,7 @@ def test_every_operation_is_served_by_the_api_route_class(client: TestClient) ->
     ]
     assert all(isinstance(route, ApiRoute) for route in routes)
     documented = client.get("/openapi.json").json()["paths"]
-    assert len(routes) == sum(len(operations) for operations in documented.values()) == 22
+    assert len(routes) == sum(len(operations) for operations in documented.values()) == 24
 
 
 def test_a_request_is_remembered_only_once_valid(client: TestClient) -> None:
