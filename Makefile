@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: run test install install-dev clean openapi precision-table bench bench-plots fuzz load reliability
+.PHONY: run test install install-dev clean openapi precision-table bench bench-plots fuzz load reliability lock stack
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -25,15 +25,19 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 run: $(VENV)/.runtime
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 # glibc's allocator: two arenas, so the threadpool's threads do not each grow an arena of their own
 # (without it a worker's memory keeps growing under load, make load); blocks under 32 MiB reused
 # from the heap rather than mapped fresh each time, because faulting in new pages made a 100,000-point
 # answer three times slower (bench/RESULTS.md); free memory above 64 MiB at the heap's top returned.
-run: export MALLOC_ARENA_MAX = 2
-run: export MALLOC_MMAP_THRESHOLD_ = 33554432
-run: export MALLOC_TRIM_THRESHOLD_ = 67108864
+run stack: export MALLOC_ARENA_MAX = 2
+run stack: export MALLOC_MMAP_THRESHOLD_ = 33554432
+run stack: export MALLOC_TRIM_THRESHOLD_ = 67108864
+
+# Two instances (one worker each) on free ports behind Debian's nginx (deploy/nginx/) on HOST:PORT; Ctrl-C stops all three.
+stack: $(VENV)/.runtime
+	$(BIN)/python scripts/stack.py --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -72,6 +76,11 @@ reliability: $(VENV)/.dev
 bench-plots: $(VENV)/.dev
 	$(BIN)/python bench/plot_bench.py
 	$(BIN)/python bench/plot_memory.py
+
+# The Docker image's pinned runtime dependencies, with their hashes, from pyproject.toml (not its extras).
+lock: $(VENV)/.dev
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

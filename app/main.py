@@ -7,7 +7,7 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.api.router import include_routes
 from app.config import settings
-from app.web import docs, errors, explorer, limits
+from app.web import docs, errors, explorer, limits, observability, probes
 from app.web.encoding import install_gzip
 from app.web.routing import HeadMiddleware
 
@@ -27,7 +27,11 @@ app = FastAPI(
     docs_url=None,
     redoc_url=None,
     openapi_tags=docs.OPENAPI_TAGS,
+    # Ready once warmed up; not ready again from SIGTERM on (app.web.probes).
+    lifespan=probes.lifespan,
 )
+# Innermost: where the router leaves the route it chose, for the metrics' route template.
+observability.install_inside(app)
 # Inside CORS, so that a 413 still carries the CORS headers a browser needs to read it.
 limits.install(app)
 app.add_middleware(
@@ -36,12 +40,14 @@ app.add_middleware(
     allow_methods=["GET", "HEAD", "POST"],
     allow_headers=["*"],
     # Readable by scripts in the browser: caching, when to retry a 503, a plot's file name.
-    expose_headers=["ETag", "Retry-After", "Content-Disposition"],
+    expose_headers=["ETag", "Retry-After", "Content-Disposition", observability.REQUEST_ID_HEADER],
 )
 # Every answer, errors included, is compressed once, after CORS has added its headers.
 install_gzip(app)
-# Outermost: HEAD gets exactly the headers GET would.
+# HEAD gets exactly the headers GET would.
 app.add_middleware(HeadMiddleware)
+# Outermost: metrics and a log line for every answer, and a request id on every answer.
+observability.install_outside(app)
 errors.install(app)
 include_routes(app)
 docs.install(app)

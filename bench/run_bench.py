@@ -48,7 +48,12 @@ SERVERS = {
     "service": ("bench.floor_app:app", 1),
     "service, 2 workers": ("bench.floor_app:app", 2),
     "straightforward": ("bench.straightforward_app:app", 1),
+    # Started as `make run` starts the service (python -m app.serve: metrics, a JSON log line per request),
+    # with that request telemetry on and off: what it costs a request.
+    "launched, telemetry on": ("bench.floor_app:app", 1),
+    "launched, telemetry off": ("bench.floor_app:app", 1),
 }
+TELEMETRY = {"launched, telemetry on": "true", "launched, telemetry off": "false"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ CASES = [
     ),
     # Next to the values rows it is compared with, so that both see the machine alike.
     Case("floor: no-op `async def` route", "service", "/bench/floor-async"),
+    Case("floor: no-op `async def` route", "launched, telemetry on", "/bench/floor-async"),
+    Case("floor: no-op `async def` route", "launched, telemetry off", "/bench/floor-async"),
     Case("values num=100, JSON", "service", f"{VALUES}?num=100"),
     Case("values num=100, JSON, cold (new x_max each time)", "service", f"{VALUES}?num=100", cold=X_MAX),
     Case("values num=100, JSON", "straightforward", f"{VALUES}?num=100"),
@@ -190,6 +197,12 @@ RATIOS = [
     ("plot repeated / straightforward", (REPEATED, ONE), (REPEATED, STRAIGHT), 50.0),
     ("plot cold, 2 workers / 1 worker", (COLD, TWO), (COLD, ONE), 1.7),
     ("plot repeated, 2 workers / 1 worker", (REPEATED, TWO), (REPEATED, ONE), None),
+    (
+        "floor (`async def`), launched: request telemetry on / off",
+        (FLOOR_ASYNC, "launched, telemetry on"),
+        (FLOOR_ASYNC, "launched, telemetry off"),
+        None,
+    ),
 ]
 
 
@@ -251,11 +264,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(app: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serve(app: str, workers: int, telemetry: str | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"] + (["--workers", str(workers)] if workers > 1 else [])
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env={**os.environ, **micro.RUN_ENVIRONMENT})
+    env = {**os.environ, **micro.RUN_ENVIRONMENT}
+    if telemetry is not None:
+        # The launcher, its JSON log lines written (to nowhere) as a log collector would read them.
+        command = [sys.executable, "-m", "app.serve", app, "--host", "127.0.0.1", "--port", str(port)]
+        env |= {"ACT_REQUEST_TELEMETRY": telemetry, "ACT_LOG_FORMAT": "json"}
+    output = subprocess.DEVNULL if telemetry is not None else None
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env=env, stderr=output)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -404,7 +423,9 @@ def measure(
     used = {case.server for case in cases}
     with contextlib.ExitStack() as stack:
         servers = {
-            name: stack.enter_context(serve(app, workers)) for name, (app, workers) in SERVERS.items() if name in used
+            name: stack.enter_context(serve(app, workers, TELEMETRY.get(name)))
+            for name, (app, workers) in SERVERS.items()
+            if name in used
         }
         run_id = 0
         for row in rows:  # warm-up: imports, caches of the "repeated" cases, connection pools
@@ -498,6 +519,19 @@ def render(
     return "\n".join(lines)
 
 
+def function_cost_report() -> str:
+    """bench/function_cost.py's table of every function and derivative, before and after the fast forms."""
+    table = subprocess.run(
+        [sys.executable, str(ROOT / "bench/function_cost.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        env={**os.environ, **micro.RUN_ENVIRONMENT},
+    ).stdout
+    return "## Functions: ns per element, before and after the fast forms\n\n" + table.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=2, help="whole seconds per run")
@@ -518,6 +552,8 @@ def main() -> None:
         else:
             print(f"in-process timings ({time.monotonic() - started:.0f} s)", flush=True)
             micro_md = micro.report()
+            print(f"functions, ns per element ({time.monotonic() - started:.0f} s)", flush=True)
+            micro_md += "\n\n" + function_cost_report()
             print(f"profiles ({time.monotonic() - started:.0f} s)", flush=True)
             profile_md = (
                 "## Where the time goes\n\nNot sampled (--no-profile)."
