@@ -1,6 +1,6 @@
 """Settings: every limit and default of the service, overridable by ACT_* variables."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import field_validator
@@ -40,6 +40,26 @@ class Settings(BaseSettings):
     HEAVY_CONCURRENCY: int = 1
     HEAVY_QUEUE: int = 64
     HEAVY_WAIT_SECONDS: float = 10.0
+    # Seconds a thread may hold the GIL before another may take it (Python's default is 0.005):
+    # shorter, the event loop answers cheap requests sooner while a plot is drawn in a thread
+    # (bench/load.py, "cheap beside expensive").
+    GIL_SWITCH_INTERVAL: float = 0.001
+    # Processes of each worker that draw plots (0: drawn in the worker's threads). matplotlib holds
+    # the GIL for up to 90 ms at a time while drawing a large plot: in a process of its own, at a
+    # lower CPU priority, it cannot hold up the cheap requests the worker answers meanwhile
+    # (bench/load.py). Each costs about 150 MB of memory.
+    RENDER_PROCESSES: int = 1
+
+    # Logs on stderr: one line per request, and errors with their traceback. "json" for a log
+    # collector, "text" for a person; "auto" is text when stderr is a terminal (make run), else json.
+    LOG_FORMAT: Literal["auto", "json", "text"] = "auto"
+    LOG_LEVEL: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+    # Request metrics (/metrics) and the log line per request; off only to measure what they cost.
+    REQUEST_TELEMETRY: bool = True
+    # Seconds between SIGTERM and closing the listener, while /readyz already answers 503: a load
+    # balancer polling it stops sending new requests before connections are refused. In-flight
+    # requests are then drained as uvicorn does (--timeout-graceful-shutdown bounds it).
+    SHUTDOWN_DELAY_SECONDS: float = 2.0
 
     # Browsers may call the API from these origins.
     # A JSON list or a comma-separated one: ACT_CORS_ORIGINS=http://127.0.0.1:3000,http://localhost:3000.
@@ -59,10 +79,17 @@ class Settings(BaseSettings):
     PLOT_MAX_SIZE: int = 4_000
     PLOT_MAX_SCALE: int = 4
     PLOT_MAX_PIXELS: int = 16_000_000
+    # Text size relative to the size chosen for the figure (font_scale), and the characters of a
+    # title or legend label given in the query.
+    PLOT_MIN_FONT_SCALE: float = 0.5
+    PLOT_MAX_FONT_SCALE: float = 4.0
+    PLOT_MAX_TITLE_LENGTH: int = 200
     # Rendered plots kept in memory per worker (least recently used dropped first), and how
-    # long clients may cache one: a plot is a pure function of its parameters.
+    # long clients may cache one: a plot is a pure function of its parameters. 1024 plots of the
+    # default size take about 30 MB; the bytes bound is counted in a worker's memory budget
+    # (tests/api/test_memory.py): within 100 MB of its warmed-up figure after the largest plots.
     PLOT_CACHE_ENTRIES: int = 1_024
-    PLOT_CACHE_BYTES: int = 64 * 1024 * 1024
+    PLOT_CACHE_BYTES: int = 32 * 1024 * 1024
     PLOT_MAX_AGE: int = 86_400
 
     # Expressions (/v1/expressions, /v1/compare), all checked before anything is evaluated:
@@ -110,6 +137,16 @@ class Settings(BaseSettings):
     COST_MAX_N: int = 10_000_000
     COST_MAX_REPEATS: int = 20
     COST_MAX_WORK: int = 40_000_000
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,8 +49,10 @@ from .queries import AnalysisOptions, PlotOptions, PointsQuery, PrecisionPlotOpt
 NUMBERS_VERSION = f"{__version__}/{np.__version__}/{scipy.__version__}"
 RENDER_VERSION = f"{__version__}/{matplotlib.__version__}"
 
-values_answers = Answers(settings.VALUES_CACHE_ENTRIES, settings.VALUES_CACHE_BYTES, settings.VALUES_MAX_AGE)
-plot_answers = Answers(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES, settings.PLOT_MAX_AGE)
+values_answers = Answers(
+    settings.VALUES_CACHE_ENTRIES, settings.VALUES_CACHE_BYTES, settings.VALUES_MAX_AGE, name="values"
+)
+plot_answers = Answers(settings.PLOT_CACHE_ENTRIES, settings.PLOT_CACHE_BYTES, settings.PLOT_MAX_AGE, name="plots")
 # The answers kept in this worker, by kind.
 values_cache = values_answers.cache
 image_cache = plot_answers.cache
@@ -153,7 +156,7 @@ async def plot(request: Request, subject: CurveSet, query: PlotOptions) -> Respo
         request,
         key,
         options,
-        lambda: draw_curve_set(subject, x_range, options, how, shade),
+        partial(draw_curve_set, subject, x_range, options, how, shade),
         filename=_filename(subject),
     )
 
@@ -175,7 +178,7 @@ async def image(
     answer_key = AnswerKey.of({"render": RENDER_VERSION, **key, "options": options})
 
     async def draw() -> Answer:
-        picture = await run_heavy(render)
+        picture = await run_heavy(render, drawing=True)
         disposition = f'inline; filename="{_safe_filename(filename)}.{picture.format.value}"'
         return Answer(picture.data, MEDIA_TYPES[picture.format], (("Content-Disposition", disposition),))
 
@@ -255,6 +258,6 @@ async def precision_plot(request: Request, subject: CurveSet, query: PrecisionPl
         request,
         {"precision plot": subject.identity(), "x": x_range},
         options,
-        lambda: draw_precision(subject, x_range, options),
+        partial(draw_precision, subject, x_range, options),
         filename=f"{_filename(subject)}-precision",
     )

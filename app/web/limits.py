@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -22,11 +23,15 @@ from weakref import WeakKeyDictionary
 
 import orjson
 from fastapi import FastAPI, HTTPException
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import settings
+
+from . import metrics
+from .errors import error_body
+from .observability import observe_heavy
+from .offload import run_work
 
 T = TypeVar("T")
 
@@ -84,7 +89,7 @@ class BodySizeLimitMiddleware:
             await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps({"detail": _too_large_detail(self.max_bytes)})
+        body = orjson.dumps(error_body(_too_large_detail(self.max_bytes)))
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         # The unread rest of the body is not wanted: ask the client to close rather than send it.
         headers.append((b"connection", b"close"))
@@ -115,6 +120,7 @@ class HeavyWork:
         return semaphore
 
     def _busy(self, why: str) -> HTTPException:
+        metrics.HEAVY_SHED.inc()
         return HTTPException(
             503,
             f"The server is busy: {why}; retry in {self.retry_after} s",
@@ -130,6 +136,7 @@ class HeavyWork:
             if self._waiting >= self.queue:
                 raise self._busy(f"{self._waiting} plots or analyses are already waiting")
             self._waiting += 1
+            metrics.HEAVY_WAITING.inc()
             try:
                 async with asyncio.timeout(self.wait_seconds):
                     await semaphore.acquire()
@@ -137,21 +144,28 @@ class HeavyWork:
                 raise self._busy(f"no plot or analysis slot came free within {self.wait_seconds:g} s") from None
             finally:
                 self._waiting -= 1
+                metrics.HEAVY_WAITING.dec()
         else:
             await semaphore.acquire()
+        metrics.HEAVY_IN_USE.inc()
         try:
             yield
         finally:
+            metrics.HEAVY_IN_USE.dec()
             semaphore.release()
 
 
 heavy_work = HeavyWork(settings.HEAVY_CONCURRENCY, settings.HEAVY_QUEUE, settings.HEAVY_WAIT_SECONDS)
 
 
-async def run_heavy(work: Callable[[], T]) -> T:
-    """``work()`` in the threadpool, holding a heavy-work slot while it runs (503 when none comes free)."""
+async def run_heavy(work: Callable[[], T], *, drawing: bool = False) -> T:
+    """``work()`` in a thread, or a ``drawing`` in a render process (app.web.offload), holding a
+    heavy-work slot while it runs (503 when none comes free)."""
     async with heavy_work.slot():
-        return await run_in_threadpool(work)
+        started = time.perf_counter()
+        result = await run_work(work, drawing=drawing)
+        observe_heavy(time.perf_counter() - started)
+        return result
 
 
 BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import settings
 
-from . import metrics
+from . import metrics, offload
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,14 @@ def drain_on_sigterm(loop: asyncio.AbstractEventLoop, delay: float) -> Callable[
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Warm up, then serve as ready; at shutdown, this worker's live gauges stop counting."""
     await run_in_threadpool(warm_up)
+    if settings.RENDER_PROCESSES:
+        # Ready once a render process has loaded its fonts, so that the first plot does not wait for one.
+        await offload.start_render_processes()
     restore = drain_on_sigterm(asyncio.get_running_loop(), settings.SHUTDOWN_DELAY_SECONDS)
     readiness.state = State.ready
     try:
         yield
     finally:
         restore()
+        await run_in_threadpool(offload.stop_render_processes)
         metrics.forget_this_process()

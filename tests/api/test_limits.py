@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -69,22 +69,43 @@ def test_body_limit_ignores_other_scopes() -> None:
 
 
 Gated = tuple[FastAPI, threading.Event, HeavyWork]
+# How long a request waits for a slot: long enough that a slow machine never lets one run out
+# before the test has sent the next request, short enough to keep the test quick.
+WAIT_SECONDS = 1.0
+# Bounds for conditions the tests wait for: generous, for a slow and busy machine, but every wait ends.
+DEADLINE_SECONDS = 30.0
 
 
 @pytest.fixture
 def gated_app() -> Iterator[Gated]:
     """A route holding one heavy slot until the test opens the gate."""
     gate = threading.Event()
-    heavy = HeavyWork(slots=1, queue=1, wait_seconds=0.3)
+    heavy = HeavyWork(slots=1, queue=1, wait_seconds=WAIT_SECONDS)
     app = FastAPI()
 
     @app.get("/heavy")
     async def heavy_route() -> dict[str, bool]:
         async with heavy.slot():
-            return {"opened": await run_in_threadpool(gate.wait, 5)}
+            return {"opened": await run_in_threadpool(gate.wait, DEADLINE_SECONDS)}
 
     yield app, gate, heavy
     gate.set()
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    """Let the event loop run until ``condition()`` holds, for at most DEADLINE_SECONDS."""
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        while not condition():
+            await asyncio.sleep(0.005)
+    assert condition(), what
+
+
+def _holding(heavy: HeavyWork) -> Callable[[], bool]:
+    return lambda: heavy._semaphore().locked()
+
+
+def _waiting(heavy: HeavyWork, count: int) -> Callable[[], bool]:
+    return lambda: heavy._waiting == count
 
 
 def test_heavy_work_over_capacity_is_503_with_retry_after(gated_app: Gated) -> None:
@@ -94,9 +115,9 @@ def test_heavy_work_over_capacity_is_503_with_retry_after(gated_app: Gated) -> N
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             first = asyncio.create_task(http.get("/heavy"))
-            await asyncio.sleep(0.1)  # the first holds the slot
+            await _until(_holding(heavy), "the first holding the slot")
             waiting = asyncio.create_task(http.get("/heavy"))
-            await asyncio.sleep(0.05)  # the second waits in the queue, which is now full
+            await _until(_waiting(heavy, 1), "the second waiting in the queue, which is then full")
             refused = await http.get("/heavy")
             timed_out = await waiting
             gate.set()
@@ -105,7 +126,7 @@ def test_heavy_work_over_capacity_is_503_with_retry_after(gated_app: Gated) -> N
     held, timed_out, refused = asyncio.run(scenario())
     assert held.status_code == 200
     assert held.json() == {"opened": True}
-    for response, why in ((timed_out, "within 0.3 s"), (refused, "already waiting")):
+    for response, why in ((timed_out, f"within {WAIT_SECONDS:g} s"), (refused, "already waiting")):
         assert response.status_code == 503
         assert response.headers["retry-after"] == str(heavy.retry_after) == "1"
         assert why in response.json()["detail"]
@@ -120,16 +141,16 @@ def test_heavy_slot_is_released_after_each_request(gated_app: Gated) -> None:
 
 
 def test_waiting_request_gets_the_slot_when_it_frees(gated_app: Gated) -> None:
-    app, gate, _ = gated_app
+    app, gate, heavy = gated_app
 
     async def scenario() -> list[int]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             first = asyncio.create_task(http.get("/heavy"))
-            await asyncio.sleep(0.05)
+            await _until(_holding(heavy), "the first holding the slot")
             second = asyncio.create_task(http.get("/heavy"))
-            await asyncio.sleep(0.05)
-            gate.set()  # frees the first well within the second's 0.3 s wait
+            await _until(_waiting(heavy, 1), "the second waiting for the slot")
+            gate.set()  # frees the first within the second's wait
             return [(await first).status_code, (await second).status_code]
 
     assert asyncio.run(scenario()) == [200, 200]
