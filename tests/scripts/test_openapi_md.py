@@ -85,8 +85,12 @@ def test_every_documented_status_appears(spec: dict[str, Any], rendered: str) ->
 
 def test_error_examples_are_the_services_own_answers(generator: ModuleType) -> None:
     examples = dict(generator.error_examples())
-    assert examples["GET /v1/activations/relu/values?num=1000000 → 422"]["detail"][0]["loc"] == ["query", "num"]
-    assert "relu" in examples["GET /v1/activations/relux → 404"]["suggestions"]
+    too_many = examples["GET /v1/activations/relu/values?num=1000000 (X-Request-ID: example-1) → 422"]
+    assert too_many["detail"][0]["loc"] == ["query", "num"]
+    assert too_many["request_id"] == "example-1"
+    unknown = examples["GET /v1/activations/relux (X-Request-ID: example-2) → 404"]
+    assert "relu" in unknown["suggestions"]
+    assert unknown["request_id"] == "example-2"
 
 
 def test_check_mode_reports_a_stale_file(
