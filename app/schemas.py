@@ -354,6 +354,11 @@ class AnalysisResponse(BaseModel):
         min_length=2,
         max_length=2,
     )
+    smoothness: int | Literal["infinite"] | None = Field(
+        description="how many times f is continuously differentiable at these parameters (-1: f itself jumps), "
+        "from the one-sided limits at every kink; null for an expression",
+        examples=[0],
+    )
     sparsity: Sparsity
     saturation: SaturationInfo
     gradient: GradientInfo
@@ -490,7 +495,13 @@ def values_model(
 
 
 def analysis_model(
-    f: analysis.Analysis, name: str, label: str, params: dict[str, Any], x_range: RangeInfo, request: str
+    f: analysis.Analysis,
+    name: str,
+    label: str,
+    params: dict[str, Any],
+    x_range: RangeInfo,
+    request: str,
+    smoothness: int | Literal["infinite"] | None,
 ) -> AnalysisResponse:
     out, zeros = f.outputs, f.zeros
     return AnalysisResponse(
@@ -499,6 +510,7 @@ def analysis_model(
         params=params,
         range=x_range,
         output_range=list(f.output_range),
+        smoothness=smoothness,
         sparsity=Sparsity(
             fraction_zero=out.sparsity,
             standard_error=out.sparsity_standard_error,

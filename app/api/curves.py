@@ -211,7 +211,7 @@ async def analyse(request: Request, subject: CurveSet, query: AnalysisOptions) -
     result = await run_heavy(work)
     grid = RangeInfo(x_min=x_range.x_min, x_max=x_range.x_max, num=x_range.num)
     url = reproducing_url(request, {**curve.query(), **grid.model_dump(), **query.resolved()})
-    return model_response(analysis_model(result, f.name, f.label, dict(curve.params), grid, url))
+    return model_response(analysis_model(result, f.name, f.label, dict(curve.params), grid, url, curve.smoothness()))
 
 
 def reproducing_url(request: Request, resolved: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ from app.core.expression_tree import ActivationCall, Variable
 from app.core.functions import Array
 from app.core.networks import Nonlinearity
 from app.core.precision import Dtype
-from app.core.registry import MAX_ORDER, Activation, Params, ParamValue
+from app.core.registry import MAX_ORDER, Activation, Params, ParamValue, Smoothness
 
 # A derivative (or f) whose one-sided limits differ by less than this, relatively, is continuous there.
 JUMP_TOLERANCE = 1e-7
@@ -220,10 +220,20 @@ class FunctionCurve:
 
         Every order is computed, so that a plot marks the kinks on each of its panels.
         """
+        return self._kinks()
+
+    def _kinks(self) -> tuple[Kink, ...]:
+        # Every kink of the function on the real line, whatever the range.
         return tuple(
             _kink(at, self.activation.derivatives(_beside(at), self.params, MAX_ORDER))
             for at in self.activation.kink_points(self.params)
         )
+
+    def smoothness(self) -> Smoothness | None:
+        """How many times f is continuously differentiable at these parameters: one less than the lowest
+        order that jumps at a kink (ELU is C¹ at α = 1, C⁰ otherwise); the registry's where none jumps."""
+        jumps = [order for kink in self._kinks() for order in range(MAX_ORDER + 1) if kink.limits(order)]
+        return min(jumps) - 1 if jumps else self.activation.smoothness
 
     def nonlinearity(self) -> Nonlinearity:
         return analysis.bind(self.activation, self.params)
@@ -285,6 +295,10 @@ class ExpressionCurve:
                 continue
             kinks.append(_kink(at, curve.orders))
         return tuple(kinks)
+
+    def smoothness(self) -> Smoothness | None:
+        """Not known for an expression: its kinks are found on a range only."""
+        return None
 
     def nonlinearity(self) -> Nonlinearity:
         return analysis.from_expression(self.expression)

@@ -185,13 +185,17 @@ export function showProperties() {
   const props = $("props");
   props.innerHTML = "";
   const p = info.properties;
-  const smoothness = info.smoothness ?? p.smoothness;
+  // At the current parameters once the analysis has answered (ELU is C¹ at α = 1 only), else the defaults'.
+  const data = analysed && analysed.name === info.name ? analysed : null;
+  const atParams = data && data.smoothness !== undefined && data.smoothness !== null ? data.smoothness : undefined;
+  const smoothness = atParams ?? info.smoothness ?? p.smoothness;
+  const smooth = atParams === undefined ? p.smooth : atParams === "infinite" || atParams >= 1;
   const vanishes = info.second_derivative_vanishes ?? p.second_derivative_vanishes;
   const [range, ...more] = analysedTags(info);
   const tags = [
     range,
     p.monotonic && t("tag.monotonic"),
-    p.smooth ? t("tag.smooth") : t("tag.notSmooth"),
+    smooth ? t("tag.smooth") : t("tag.notSmooth"),
     smoothnessTag(smoothness),
     vanishes === true && t("tag.vanishes"),
     p.zero_centred && t("tag.zeroCentred"),

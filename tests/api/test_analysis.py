@@ -94,6 +94,15 @@ def test_output_range_follows_the_parameters(client: TestClient) -> None:
     assert response.json()["output_range"] == [-3.0, 3.0]
 
 
+def test_smoothness_follows_the_parameters(client: TestClient) -> None:
+    # ELU's f′ is α·e^x on the left and 1 on the right: continuous at 0 only for α = 1.
+    assert client.get("/v1/activations/elu/analysis", params={"alpha": 2}).json()["smoothness"] == 0
+    assert client.get("/v1/activations/elu/analysis").json()["smoothness"] == 1
+    assert client.get("/v1/activations/gelu/analysis").json()["smoothness"] == "infinite"
+    assert client.get("/v1/activations/binary_step/analysis").json()["smoothness"] == -1
+    assert client.get("/v1/expressions/analysis", params={"expr": "abs(x)"}).json()["smoothness"] is None
+
+
 def test_analysis_takes_the_functions_parameters(client: TestClient) -> None:
     response = client.get("/v1/activations/leaky_relu/analysis", params={"negative_slope": 0.3})
     assert response.status_code == 200

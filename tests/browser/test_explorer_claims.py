@@ -158,8 +158,11 @@ def test_tags_and_numbers_follow_the_analysis_of_elu_with_alpha_2(new_page, base
     tags = page.locator("#props li").all_text_contents()
     assert "range [-1, ∞)" not in tags
     assert "saturates left" in tags and "saturates right" not in tags and "sparse" not in tags
+    # f′ jumps from 2 to 1 at 0: not smooth at α = 2, though ELU is C¹ at its default α = 1.
+    assert "not smooth" in tags and "smooth" not in tags
     analysis = page.request.get(_requested(log, "/v1/activations/elu/analysis", "alpha=2")[-1]).json()
     assert analysis["output_range"] == [-2.0, None]
+    assert analysis["smoothness"] == 0
     assert analysis["saturation"]["left"] is True and analysis["saturation"]["right"] is False
     # The largest |f′| is at x = -3.9e-13 on [-5, 5]: rounding noise, shown as 0.
     assert abs(analysis["gradient"]["argmax"]) < 1e-9
@@ -172,6 +175,7 @@ def test_tags_and_numbers_follow_the_analysis_of_elu_with_alpha_2(new_page, base
     page.fill("#param-alpha", "1")
     page.press("#param-alpha", "Enter")
     page.wait_for_function("[...document.querySelectorAll('#props li')].some(li => li.textContent === 'range [-1, ∞)')")
+    page.wait_for_function("[...document.querySelectorAll('#props li')].some(li => li.textContent === 'smooth')")
     # ReLU is sparse by its analysis.
     page.select_option("#fn", "relu")
     page.wait_for_function("[...document.querySelectorAll('#props li')].some(li => li.textContent === 'sparse')")

@@ -1,9 +1,11 @@
 """Curve sets: kinks found where an affine argument reaches one, lines broken at poles."""
 
 import numpy as np
+import pytest
 
 from app.api.deps import EXPRESSION_LIMITS
-from app.core.curves import ExpressionCurve, Grid, Values, break_at_jumps
+from app.core import registry
+from app.core.curves import ExpressionCurve, FunctionCurve, Grid, Values, break_at_jumps
 from app.core.expressions import compile_expression
 
 GRID = Grid(-5.0, 5.0, 100)
@@ -38,3 +40,14 @@ def test_a_pole_between_grid_points_breaks_only_its_own_line() -> None:
     assert np.isnan(a.y[2]) and np.isnan(a.dy[2])
     np.testing.assert_allclose(b.y, 2 * new_x, atol=1e-15)
     np.testing.assert_allclose(b.dy, 2.0)
+
+
+@pytest.mark.parametrize("name", registry.all_names())
+def test_smoothness_at_the_defaults_is_the_registrys(name: str) -> None:
+    activation = registry.get(name)
+    assert FunctionCurve(activation, activation.defaults).smoothness() == activation.smoothness
+
+
+@pytest.mark.parametrize(("alpha", "expected"), [(1.0, 1), (2.0, 0), (0.5, 0)])
+def test_elu_is_c1_only_where_its_slopes_meet(alpha: float, expected: int) -> None:
+    assert FunctionCurve(registry.get("elu"), {"alpha": alpha}).smoothness() == expected
