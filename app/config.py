@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # on the event loop: below it the work costs less than handing it to a worker thread; above it a
     # thread keeps the loop free.
     INLINE_MAX_POINTS: int = 1_000
+    # Bigger values requests computed at once per worker; the rest wait their turn. They share one GIL,
+    # so more at once gains nothing, and each holds its answer (up to 30 MB) in memory meanwhile.
+    VALUES_CONCURRENCY: int = 4
 
     # Values answers (GET) kept in memory per worker, and how long clients may cache one.
     VALUES_CACHE_ENTRIES: int = 1_024

@@ -4,7 +4,9 @@ memory a process gives back after the heavy kind.
 - :func:`run_sized`: a values request's work on the event loop when it is small, in the threadpool
   when not. Handing work to a worker thread and back costs about as much as computing and encoding
   a thousand points (bench/RESULTS.md): a small request is cheaper done in place, and a big one
-  must not hold the event loop while other requests wait.
+  must not hold the event loop while other requests wait. At most ``VALUES_CONCURRENCY`` big ones
+  run at once and the rest wait their turn: an answer of 8 curves at 100,000 points is 30 MB, and
+  40 at once (the whole threadpool) took a worker past a gigabyte, while they share one GIL anyway.
 - :func:`run_work`: a plot or analysis (called by ``run_heavy``, which holds a heavy-work slot
   meanwhile). A drawing goes to a render process of this worker (``RENDER_PROCESSES``): matplotlib
   holds the GIL for tens of milliseconds at a time in C (a 4000x4000 canvas alone takes 80 ms to
@@ -36,6 +38,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ParamSpec, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
@@ -61,7 +64,25 @@ async def run_sized(points: int, work: Callable[P, T], *args: P.args, **kwargs: 
     """
     if points <= settings.INLINE_MAX_POINTS:
         return work(*args, **kwargs)
-    return await run_in_threadpool(work, *args, **kwargs)
+    async with _large_values.get():
+        return await run_in_threadpool(work, *args, **kwargs)
+
+
+class _PerLoop:
+    """A semaphore of ``VALUES_CONCURRENCY`` per event loop: each test client runs its own loop; a server has one."""
+
+    def __init__(self) -> None:
+        self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+    def get(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(settings.VALUES_CONCURRENCY)
+        return semaphore
+
+
+_large_values = _PerLoop()
 
 
 async def run_work(work: Callable[[], T], *, drawing: bool = False) -> T:

@@ -6,6 +6,7 @@ import os
 import pickle
 import platform
 import threading
+import time
 import types
 from functools import partial
 from pathlib import Path
@@ -148,3 +149,28 @@ def test_release_memory_trims_the_c_heap_where_glibc_has_it() -> None:
     if platform.libc_ver()[0] == "glibc":
         assert offload.MALLOC_TRIM is not None
     offload.release_memory()
+
+
+@pytest.mark.parametrize("allowed", [1, 3])
+def test_at_most_values_concurrency_big_values_requests_compute_at_once(
+    monkeypatch: pytest.MonkeyPatch, allowed: int
+) -> None:
+    monkeypatch.setattr(settings, "VALUES_CONCURRENCY", allowed)
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+
+    async def main() -> None:
+        await asyncio.gather(*(offload.run_sized(settings.INLINE_MAX_POINTS + 1, work) for _ in range(6)))
+
+    asyncio.run(main())
+    assert most == allowed
