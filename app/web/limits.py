@@ -19,7 +19,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 import orjson
 from fastapi import FastAPI, HTTPException
@@ -31,7 +30,7 @@ from app.config import settings
 from . import metrics
 from .errors import error_body
 from .observability import observe_heavy
-from .offload import run_work
+from .offload import LoopSemaphores, run_work
 
 T = TypeVar("T")
 
@@ -104,8 +103,7 @@ class HeavyWork:
         self.slots = slots
         self.queue = queue
         self.wait_seconds = wait_seconds
-        # One semaphore per event loop: each test client runs its own loop; a server has one.
-        self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+        self._semaphores = LoopSemaphores()
         self._waiting = 0
 
     @property
@@ -113,11 +111,7 @@ class HeavyWork:
         return max(1, math.ceil(self.wait_seconds))
 
     def _semaphore(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        semaphore = self._semaphores.get(loop)
-        if semaphore is None:
-            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.slots)
-        return semaphore
+        return self._semaphores.get(self.slots)
 
     def _busy(self, why: str) -> HTTPException:
         metrics.HEAVY_SHED.inc()

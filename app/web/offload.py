@@ -64,25 +64,26 @@ async def run_sized(points: int, work: Callable[P, T], *args: P.args, **kwargs: 
     """
     if points <= settings.INLINE_MAX_POINTS:
         return work(*args, **kwargs)
-    async with _large_values.get():
+    async with _large_values.get(settings.VALUES_CONCURRENCY):
         return await run_in_threadpool(work, *args, **kwargs)
 
 
-class _PerLoop:
-    """A semaphore of ``VALUES_CONCURRENCY`` per event loop: each test client runs its own loop; a server has one."""
+class LoopSemaphores:
+    """One semaphore per event loop: each test client runs its own loop; a server has one."""
 
     def __init__(self) -> None:
         self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
 
-    def get(self) -> asyncio.Semaphore:
+    def get(self, slots: int) -> asyncio.Semaphore:
+        """The running loop's semaphore, made with ``slots`` the first time."""
         loop = asyncio.get_running_loop()
         semaphore = self._semaphores.get(loop)
         if semaphore is None:
-            semaphore = self._semaphores[loop] = asyncio.Semaphore(settings.VALUES_CONCURRENCY)
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(slots)
         return semaphore
 
 
-_large_values = _PerLoop()
+_large_values = LoopSemaphores()
 
 
 async def run_work(work: Callable[[], T], *, drawing: bool = False) -> T:
