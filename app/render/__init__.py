@@ -21,7 +21,7 @@ In every SVG the top panel's plotting area (f's, however many panels) is the ele
 from app.core.curves import Kink
 
 from .canvas import MEDIA_TYPES, PLOT_AREA_ID, RENDER_LOCK, TOP_AXES_ID, Image, ImageFormat, ImageOptions
-from .charts import Curve, Line, Marks, Shade, render_function, render_lines, render_overlay
+from .charts import Curve, Line, Marks, Shade, render_function, render_lines, render_overlay, warm_up
 from .style import MAX_SERIES, Theme, missing_glyphs
 from .words import Lang
 
@@ -45,4 +45,5 @@ __all__ = [
     "render_function",
     "render_lines",
     "render_overlay",
+    "warm_up",
 ]

@@ -24,6 +24,7 @@ from .canvas import (
     KINK_MARK,
     RENDER_LOCK,
     Image,
+    ImageFormat,
     ImageOptions,
     Panel,
     Sizes,
@@ -111,6 +112,13 @@ def render_function(
     curve = Curve(label, tuple(orders), tuple(kinks))
     legend = bool(shades or marks)
     return _render_curves(x, [curve], options, panels, shades, marks, legend=legend, title=panels[0].title)
+
+
+def warm_up() -> None:
+    """Load the fonts and draw ReLU once in each format: a cold process's first plot is its slowest."""
+    x = np.linspace(-5.0, 5.0, 100)
+    for fmt in ImageFormat:
+        render_function(x, [np.maximum(x, 0.0), (x > 0).astype(float)], label="ReLU", options=ImageOptions(format=fmt))
 
 
 def render_overlay(

@@ -182,13 +182,9 @@ def _start_render_process() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), name="exit-with-parent", daemon=True).start()
-    import numpy as np
+    from app.render import warm_up
 
-    from app.render import ImageFormat, ImageOptions, render_function
-
-    x = np.linspace(-5.0, 5.0, 100)
-    for fmt in ImageFormat:
-        render_function(x, [np.maximum(x, 0.0), (x > 0).astype(float)], label="ReLU", options=ImageOptions(format=fmt))
+    warm_up()
 
 
 def _exit_with(parent_sentinel: int) -> None:

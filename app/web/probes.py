@@ -19,7 +19,6 @@ from enum import StrEnum
 from types import FrameType
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -52,11 +51,9 @@ readiness = Readiness()
 
 def warm_up() -> None:
     """Load the fonts and draw a first plot in each format: a cold worker's first plot is its slowest."""
-    from app.render import ImageFormat, ImageOptions, render_function
+    from app.render import warm_up as draw_once
 
-    x = np.linspace(-5.0, 5.0, 100)
-    for fmt in ImageFormat:
-        render_function(x, [np.maximum(x, 0.0), (x > 0).astype(float)], label="ReLU", options=ImageOptions(format=fmt))
+    draw_once()
 
 
 _Handler = Callable[[int, FrameType | None], Any]
