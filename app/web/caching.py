@@ -187,7 +187,7 @@ class Answers:
         known = self.known(request, key)
         if known is not None:
             return known
-        mark_cache(request.scope, "miss")
+        mark_cache("miss")
         answer = await compute()
         headers, _ = revalidate(request, key.etag, self.max_age)
         response = Response(answer.data, media_type=answer.media_type, headers={**headers, **dict(answer.headers)})
@@ -198,12 +198,12 @@ class Answers:
         """The answer for ``key`` if the client or the cache has it, without computing anything."""
         headers, unchanged = revalidate(request, key.etag, self.max_age)
         if unchanged:
-            mark_cache(request.scope, "hit")
+            mark_cache("hit")
             return Response(status_code=304, headers=headers)
         kept = self.cache.get(key.canonical)
         if kept is None:
             return None
-        mark_cache(request.scope, "hit")
+        mark_cache("hit")
         return _KeptResponse(kept)
 
     def get(self, key: AnswerKey) -> Answer | None:

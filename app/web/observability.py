@@ -33,7 +33,6 @@ UNMATCHED = "<unmatched>"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9._~:/+=-]{1,128}")
 _QUIET_ROUTES = frozenset({"/metrics", "/livez", "/readyz", "/healthz"})
-_SCOPE_KEY = "app.telemetry"
 
 CacheOutcome = Literal["hit", "miss"]
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -57,9 +56,9 @@ class _Seen:
 _current: ContextVar[_Seen | None] = ContextVar("telemetry", default=None)
 
 
-def mark_cache(scope: Scope, outcome: CacheOutcome) -> None:
+def mark_cache(outcome: CacheOutcome) -> None:
     """Note whether the caching layer answered this request from a cache (or with a 304) or computed it."""
-    seen = scope.get(_SCOPE_KEY)
+    seen = _current.get()
     if seen is not None:
         seen.cache = outcome
 
@@ -101,7 +100,7 @@ class _RoutedScope:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        seen = scope.get(_SCOPE_KEY)
+        seen = _current.get()
         if seen is not None:
             seen.routed = scope
         await self.app(scope, receive, send)
@@ -120,7 +119,7 @@ class TelemetryMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        seen = scope[_SCOPE_KEY] = _Seen()
+        seen = _Seen()
         token = _current.set(seen)
         status = 0
         sent = 0
