@@ -186,26 +186,24 @@ def output_range(f: Nonlinearity) -> tuple[float | None, float | None]:
     x = np.unique(np.concatenate([-tail, near, tail]))
     with np.errstate(all="ignore"):
         y = np.asarray(f.value(x), dtype=np.float64)
-        far = np.asarray(f.value(np.array([-_FAR, -_NEAR, _NEAR, _FAR])), dtype=np.float64)
+        far = np.asarray(f.value(np.array([-_FAR, -_NEAR, _NEAR, _FAR, *_LIMITS])), dtype=np.float64)
     ok = np.isfinite(y)
     if not ok.any():
         return None, None
     scale = np.maximum(1.0, np.abs(far[[1, 2]]))
     grows_up = bool(np.any(~np.isfinite(far[[0, 3]]) & (far[[0, 3]] > 0)) or np.any(far[[0, 3]] > 100 * scale))
     grows_down = bool(np.any(~np.isfinite(far[[0, 3]]) & (far[[0, 3]] < 0)) or np.any(far[[0, 3]] < -100 * scale))
-    low = None if grows_down else _extreme(f.value, x, np.where(ok, y, np.inf), sign=1.0)
-    high = None if grows_up else _extreme(f.value, x, np.where(ok, -y, np.inf), sign=-1.0)
+    tails = far[np.isfinite(far)]
+    low = None if grows_down else _extreme(f.value, x, np.where(ok, y, np.inf), tails, sign=1.0)
+    high = None if grows_up else _extreme(f.value, x, np.where(ok, -y, np.inf), tails, sign=-1.0)
     return low, high
 
 
-def _extreme(fn: Callable[[Array], Array], x: Array, signed: Array, sign: float) -> float | None:
-    """The smallest of ``sign * f`` over the samples, refined between the neighbours of the best sample."""
+def _extreme(fn: Callable[[Array], Array], x: Array, signed: Array, tails: Array, sign: float) -> float | None:
+    """The smallest of ``sign * f`` over the samples and the far ``tails``, refined between the neighbours of
+    the best sample."""
     i = int(np.argmin(signed))
-    best = float(signed[i])
-    with np.errstate(all="ignore"):
-        limits = np.asarray(fn(np.array([-_FAR, _FAR, *_LIMITS])), dtype=np.float64)
-    tails = [float(sign * v) for v in limits]
-    best = min([best, *(t for t in tails if math.isfinite(t))])
+    best = min(float(signed[i]), *(float(sign * t) for t in tails))
     lo, hi = float(x[max(i - 1, 0)]), float(x[min(i + 1, x.size - 1)])
     with np.errstate(all="ignore"):
         found = optimize.minimize_scalar(
