@@ -10,13 +10,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.web import errors, observability
 from app.web.logs import ACCESS_LOGGER, logging_config, use_json
+from tests.api.observed_app import observed_app
 
 _CONFIGURED = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "asgi_correlation_id", ACCESS_LOGGER)
 
@@ -39,31 +38,13 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], io.St
         logger.level, logger.propagate, logger.disabled = levels[name]
 
 
-def _app() -> FastAPI:
-    """The service's logging pieces around two routes: one answers, one has a bug."""
-    app = FastAPI()
-
-    @app.get("/items/{item}")
-    async def read_item(item: str) -> dict[str, str]:
-        return {"item": item}
-
-    @app.get("/bug")
-    async def bug() -> None:
-        raise ZeroDivisionError("a bug")
-
-    observability.install_inside(app)
-    observability.install_outside(app)
-    errors.install(app)
-    return app
-
-
 def _records(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 def test_a_request_is_one_json_line_with_its_fields(configure: Callable[[str], io.StringIO]) -> None:
     stream = configure("json")
-    response = TestClient(_app()).get("/items/seven", headers={"X-Request-ID": "json-1"})
+    response = TestClient(observed_app()).get("/items/seven", headers={"X-Request-ID": "json-1"})
     assert response.status_code == 200
     (line,) = [r for r in _records(stream) if r["logger"] == ACCESS_LOGGER]
     assert line["request_id"] == "json-1"
@@ -82,7 +63,7 @@ def test_a_request_is_one_json_line_with_its_fields(configure: Callable[[str], i
 
 def test_an_unhandled_error_is_one_json_line_with_its_traceback(configure: Callable[[str], io.StringIO]) -> None:
     stream = configure("json")
-    response = TestClient(_app(), raise_server_exceptions=False).get("/bug", headers={"X-Request-ID": "json-2"})
+    response = TestClient(observed_app(), raise_server_exceptions=False).get("/bug", headers={"X-Request-ID": "json-2"})
     assert response.status_code == 500
     about = [r for r in _records(stream) if r.get("request_id") == "json-2"]
     (line,) = about  # one line: the request with its traceback, not a second report of the same error
@@ -93,7 +74,7 @@ def test_an_unhandled_error_is_one_json_line_with_its_traceback(configure: Calla
 
 def test_text_lines_carry_the_request_id_for_a_person(configure: Callable[[str], io.StringIO]) -> None:
     stream = configure("text")
-    TestClient(_app()).get("/items/eight", headers={"X-Request-ID": "text-3"})
+    TestClient(observed_app()).get("/items/eight", headers={"X-Request-ID": "text-3"})
     (line,) = [line for line in stream.getvalue().splitlines() if ACCESS_LOGGER in line]
     assert "[text-3]" in line
     assert "GET /items/eight 200" in line
@@ -123,7 +104,7 @@ def test_log_settings_are_read_in_either_case_and_checked() -> None:
 def test_the_servers_report_of_an_error_already_logged_is_dropped(configure: Callable[[str], io.StringIO]) -> None:
     stream = configure("json")
     with pytest.raises(ZeroDivisionError) as raised:
-        TestClient(_app()).get("/bug", headers={"X-Request-ID": "json-4"})
+        TestClient(observed_app()).get("/bug", headers={"X-Request-ID": "json-4"})
     # What uvicorn logs when an exception leaves the app: the same exception, once more.
     logging.getLogger("uvicorn.error").error("Exception in ASGI application", exc_info=raised.value)
     logging.getLogger("uvicorn.error").error("Another failure", exc_info=ValueError("not seen before"))
@@ -135,7 +116,7 @@ def test_the_servers_report_of_an_error_already_logged_is_dropped(configure: Cal
 
 def test_a_newline_in_the_path_cannot_forge_a_text_line(configure: Callable[[str], io.StringIO]) -> None:
     stream = configure("text")
-    TestClient(_app()).get(
+    TestClient(observed_app()).get(
         "/items/a%0A2026-01-01 INFO [x] app.access: GET /forged 200", headers={"X-Request-ID": "nl-5"}
     )
     lines = [line for line in stream.getvalue().splitlines() if f" {ACCESS_LOGGER}: " in line]

@@ -8,12 +8,12 @@ import re
 
 import pytest
 from asgi_correlation_id import CorrelationIdFilter
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import settings
-from app.web import errors, limits, observability
+from app.web import limits
 from app.web.logs import ACCESS_LOGGER
+from tests.api.observed_app import observed_app
 
 VALUES = "/v1/activations/relu/values"
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -96,24 +96,10 @@ def test_browsers_may_read_the_request_id(client: TestClient) -> None:
     assert "x-request-id" in exposed
 
 
-def _failing_app() -> FastAPI:
-    """The service's error handling and observability around a route with a bug."""
-    app = FastAPI()
-
-    @app.get("/bug")
-    async def bug() -> None:
-        raise RuntimeError("a bug")
-
-    observability.install_inside(app)
-    observability.install_outside(app)
-    errors.install(app)
-    return app
-
-
 def test_an_unhandled_error_is_a_500_with_the_id_and_is_logged_with_it(caplog: pytest.LogCaptureFixture) -> None:
     caplog.handler.addFilter(CorrelationIdFilter())
     with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
-        response = TestClient(_failing_app(), raise_server_exceptions=False).get(
+        response = TestClient(observed_app(RuntimeError), raise_server_exceptions=False).get(
             "/bug", headers={"X-Request-ID": "bug-6"}
         )
     assert response.status_code == 500
